@@ -1,0 +1,5 @@
+import sys
+
+from souk.cli import main
+
+sys.exit(main())
