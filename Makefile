@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 SOUK_HOME ?= $(CURDIR)/var
 export SOUK_HOME
 STAMP := $(VENV)/.souk-installed
+# Each service is its own package (services/<name>/pyproject.toml) sharing only `souk`.
+SERVICE_PROJECTS := $(sort $(dir $(wildcard services/*/pyproject.toml)))
 PYTEST_ARGS ?=
 
 .PHONY: help install up test lint unit down clean distclean status
@@ -17,11 +19,11 @@ help:
 	@echo "make test    lint, type-check and run every test (starts the stack if needed)"
 	@echo "make down    stop everything, keep data     make clean   stop and delete data and logs"
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml $(wildcard services/*/pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "souk needs Python 3.11 (found %d.%d): set PYTHON=python3.11" % sys.version_info[:2])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -r requirements.lock
-	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip install -q --no-deps -e . $(addprefix -e ,$(SERVICE_PROJECTS))
 	@touch $@
 
 install: $(STAMP)
@@ -40,9 +42,9 @@ status: install
 	$(BIN)/souk status
 
 lint: install
-	$(BIN)/ruff check souk tests bench
-	$(BIN)/ruff format --check souk tests bench
-	$(BIN)/mypy souk
+	$(BIN)/ruff check souk services tests bench
+	$(BIN)/ruff format --check souk services tests bench
+	$(BIN)/mypy souk $(SERVICE_PROJECTS)
 
 test: lint
 	@mkdir -p $(SOUK_HOME)/test-results

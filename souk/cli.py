@@ -11,11 +11,38 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from souk.logs import configure_logging
 from souk.settings import SettingsError
 from souk.stack.errors import StackError
+
+if TYPE_CHECKING:
+    from souk.stack.supervisor import Status, Supervisor
+
+
+# Commands that belong to a service: `souk` runs the service's module (it never imports a
+# service), passing the rest of the command line through.
+DELEGATES: dict[str, list[str]] = {
+    "produce": ["producer"],
+    "setup-db": ["sqoop_bridge.setup_db"],
+    "compact": ["archiver.compact"],
+    "sql": ["batch", "sql"],
+    "report": ["batch", "report"],
+    "daily": ["batch", "daily"],
+    "reconcile": ["batch", "reconcile"],
+}
+
+
+def delegate(command: str, rest: Sequence[str]) -> int:
+    import importlib.util
+
+    module, *args = DELEGATES[command]
+    if importlib.util.find_spec(module.split(".")[0]) is None:
+        sys.stderr.write(f"souk: {command} is not available: the {module.split('.')[0]} service is not installed (run make install)\n")
+        return 1
+    os.execv(sys.executable, [sys.executable, "-m", module, *args, *rest])
+    return 1  # unreachable: execv replaces this process
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -25,7 +52,7 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _supervisor():  # type: ignore[no-untyped-def]
+def _supervisor() -> Supervisor:
     from souk.stack.settings import stack_settings
     from souk.stack.supervisor import Supervisor
 
@@ -54,6 +81,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if all(r.health.ok for r in rows) else 1
 
 
+def cmd_scale(args: argparse.Namespace) -> int:
+    sup = _supervisor()
+    names = sup.scale(args.component, args.count)
+    _write(_table(sup.status(names)))
+    return 0
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
     path = _supervisor().log_path(args.component)
     try:
@@ -71,7 +105,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(rows) -> str:  # type: ignore[no-untyped-def]
+def _table(rows: list[Status]) -> str:
     header = ("COMPONENT", "PID", "ADDRESS", "HEALTH", "UPTIME", "RSS", "DETAIL")
     body = [
         (
@@ -110,6 +144,14 @@ def build_parser() -> OneLineParser:
     status.add_argument("components", nargs="*", metavar="COMPONENT")
     status.set_defaults(func=cmd_status)
 
+    scale = sub.add_parser("scale", help="run exactly N instances of a scalable service (e.g. processor)")
+    scale.add_argument("component", metavar="COMPONENT")
+    scale.add_argument("count", type=int, metavar="N")
+    scale.set_defaults(func=cmd_scale)
+
+    for command, (module, *_rest) in DELEGATES.items():
+        sub.add_parser(command, help=f"run `python -m {module}` (see `souk {command} --help`)", add_help=False)
+
     logs = sub.add_parser("logs", help="print (or follow) a component's log")
     logs.add_argument("component", metavar="COMPONENT")
     logs.add_argument("-n", "--lines", type=int, default=50)
@@ -119,6 +161,9 @@ def build_parser() -> OneLineParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATES:
+        return delegate(argv[0], argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging("souk", level=os.environ.get("SOUK_LOG_LEVEL", "INFO"))

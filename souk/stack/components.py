@@ -6,9 +6,10 @@ import os
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from souk.stack import configs, health, install, provision
-from souk.stack.errors import StartFailed
+from souk.stack.errors import StackError, StartFailed
 from souk.stack.health import Health
 from souk.stack.settings import StackSettings
 
@@ -34,11 +35,24 @@ class Component:
     ready: Callable[[StackSettings], Health] | None = None
     provision: Hook = _nothing
     stop_timeout_s: float = 30.0
+    autostart: bool = True
+    scalable: bool = False
+    source: Path | None = None
+    instance: int = 1
     env: Callable[[StackSettings], dict[str, str]] = field(default=lambda _: {})
 
 
-def _java(settings: StackSettings, heap: str, classpath: list[str], main: str, *args: str, props: dict[str, str] | None = None) -> list[str]:
-    flags = [f"-Xmx{heap}", "-Xms64m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true", "-Djava.net.preferIPv4Stack=true"]
+def _java(
+    settings: StackSettings, heap: str, classpath: list[str], main: str, *args: str, props: dict[str, str] | None = None
+) -> list[str]:
+    flags = [
+        f"-Xmx{heap}",
+        "-Xms64m",
+        "-XX:+UseG1GC",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Djava.awt.headless=true",
+        "-Djava.net.preferIPv4Stack=true",
+    ]
     flags += [f"-D{k}={v}" for k, v in (props or {}).items()]
     return [install.java_binary(), *flags, "-cp", os.pathsep.join(classpath), main, *args]
 
@@ -83,7 +97,19 @@ def _kafka_prepare(s: StackSettings) -> None:
         cluster_file.write_text(uuid.strip().splitlines()[-1] + "\n")
     cluster_id = cluster_file.read_text().strip()
     _run_once(
-        _java(s, "256m", _kafka_classpath(s), *storage, "format", "-t", cluster_id, "-c", str(conf), "--ignore-formatted", props=_kafka_props(s)),
+        _java(
+            s,
+            "256m",
+            _kafka_classpath(s),
+            *storage,
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(conf),
+            "--ignore-formatted",
+            props=_kafka_props(s),
+        ),
         "kafka storage format",
         s,
     )
@@ -94,10 +120,12 @@ KAFKA = Component(
     description="Apache Kafka broker + KRaft controller",
     ports=lambda s: (s.kafka_port, s.kafka_controller_port),
     address=lambda s: s.kafka_bootstrap,
-    command=lambda s: _java(s, s.kafka_heap, _kafka_classpath(s), "kafka.Kafka", str(s.path("conf", "kafka", "server.properties")), props=_kafka_props(s)),
+    command=lambda s: _java(
+        s, s.kafka_heap, _kafka_classpath(s), "kafka.Kafka", str(s.path("conf", "kafka", "server.properties")), props=_kafka_props(s)
+    ),
     health=health.kafka,
     prepare=_kafka_prepare,
-    provision=lambda s: provision.ensure_topics(s) and None,
+    provision=provision.ensure_topics_quietly,
     stop_timeout_s=60.0,
 )
 
@@ -134,7 +162,16 @@ def _namenode_prepare(s: StackSettings) -> None:
     if (s.path("data", "hdfs", "name", "current", "VERSION")).exists():
         return
     _run_once(
-        _java(s, s.hdfs_heap, _hadoop_classpath(s), "org.apache.hadoop.hdfs.server.namenode.NameNode", "-format", "-force", "-nonInteractive", props=_hadoop_props(s, "namenode")),
+        _java(
+            s,
+            s.hdfs_heap,
+            _hadoop_classpath(s),
+            "org.apache.hadoop.hdfs.server.namenode.NameNode",
+            "-format",
+            "-force",
+            "-nonInteractive",
+            props=_hadoop_props(s, "namenode"),
+        ),
         "namenode -format",
         s,
     )
@@ -145,7 +182,9 @@ NAMENODE = Component(
     description="HDFS NameNode with WebHDFS",
     ports=lambda s: (s.namenode_rpc_port, s.namenode_http_port),
     address=lambda s: f"{s.hdfs_rpc_url}, {s.hdfs_url}",
-    command=lambda s: _java(s, s.hdfs_heap, _hadoop_classpath(s), "org.apache.hadoop.hdfs.server.namenode.NameNode", props=_hadoop_props(s, "namenode")),
+    command=lambda s: _java(
+        s, s.hdfs_heap, _hadoop_classpath(s), "org.apache.hadoop.hdfs.server.namenode.NameNode", props=_hadoop_props(s, "namenode")
+    ),
     health=health.namenode,
     prepare=_namenode_prepare,
     provision=provision.ensure_hdfs_dirs,
@@ -157,7 +196,9 @@ DATANODE = Component(
     requires=("namenode",),
     ports=lambda s: (s.datanode_http_port, s.datanode_data_port, s.datanode_ipc_port),
     address=lambda s: f"{s.bind_host}:{s.datanode_data_port}",
-    command=lambda s: _java(s, s.hdfs_heap, _hadoop_classpath(s), "org.apache.hadoop.hdfs.server.datanode.DataNode", props=_hadoop_props(s, "datanode")),
+    command=lambda s: _java(
+        s, s.hdfs_heap, _hadoop_classpath(s), "org.apache.hadoop.hdfs.server.datanode.DataNode", props=_hadoop_props(s, "datanode")
+    ),
     health=health.datanode,
     prepare=_hadoop_prepare,
 )
@@ -230,4 +271,22 @@ MARIADB = Component(
 )
 
 
-COMPONENTS: dict[str, Component] = {c.name: c for c in (KAFKA, NAMENODE, DATANODE, MARIADB)}
+SERVERS: tuple[Component, ...] = (KAFKA, NAMENODE, DATANODE, MARIADB)
+
+
+def all_components(settings: StackSettings) -> dict[str, Component]:
+    """The servers, what services and Flume agents declare, and the extra instances now running."""
+    from souk.stack.declared import declared_components, load_component
+
+    components = {c.name: c for c in SERVERS}
+    for component in declared_components():
+        if component.name in components:
+            raise StackError(f"component {component.name!r} is declared twice")
+        components[component.name] = component
+        if component.scalable and component.source is not None:
+            for pid in sorted(settings.path("run").glob(f"{component.name}-*.pid")):
+                suffix = pid.stem.rsplit("-", 1)[1]
+                if suffix.isdigit() and int(suffix) > 1:
+                    extra = load_component(component.source, instance=int(suffix))
+                    components[extra.name] = extra
+    return components

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -87,10 +88,8 @@ def terminate(pid: int, *, timeout: float, on_kill: str = "") -> bool:
         return True
     except psutil.TimeoutExpired:
         _signal_group(pid, signal.SIGKILL)
-        try:
+        with contextlib.suppress(psutil.TimeoutExpired):
             proc.wait(timeout=10)
-        except psutil.TimeoutExpired:
-            pass
         return False
 
 
@@ -98,10 +97,8 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -66,11 +66,20 @@ def ensure_topics(settings: StackSettings, specs: Iterable[TopicSpec] | None = N
                 admin.create_partitions(grow)
                 log.info("provision.topics.partitions_grown", topics=sorted(grow))
             admin.alter_configs(
-                [ConfigResource(ConfigResourceType.TOPIC, n, configs={"retention.ms": str(wanted[n].retention_ms), "cleanup.policy": "delete"}) for n in present]
+                [
+                    ConfigResource(
+                        ConfigResourceType.TOPIC, n, configs={"retention.ms": str(wanted[n].retention_ms), "cleanup.policy": "delete"}
+                    )
+                    for n in present
+                ]
             )
         return [t.name for t in missing]
     finally:
         admin.close()
+
+
+def ensure_topics_quietly(settings: StackSettings) -> None:
+    ensure_topics(settings)
 
 
 def ensure_hdfs_dirs(settings: StackSettings, dirs: Iterable[str] = HDFS_DIRS) -> None:

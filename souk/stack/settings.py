@@ -76,8 +76,7 @@ class StackSettings:
             return Secret(self.mysql_password_file.read_text(encoding="utf-8").strip())
         except FileNotFoundError:
             raise SettingsError(
-                f"no MySQL password: set MYSQL_PASSWORD(_FILE) or run `souk up mariadb` "
-                f"to generate {self.mysql_password_file}"
+                f"no MySQL password: set MYSQL_PASSWORD(_FILE) or run `souk up mariadb` to generate {self.mysql_password_file}"
             ) from None
 
 

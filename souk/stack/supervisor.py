@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from souk.logs import get_logger
 from souk.stack import process
-from souk.stack.components import COMPONENTS, Component
+from souk.stack.components import Component, all_components
 from souk.stack.errors import PortBusy, StartFailed, UsageError
 from souk.stack.health import Health
 from souk.stack.process import PidFile
@@ -31,9 +31,9 @@ class Status:
 class Supervisor:
     """Runs the stack's components as detached processes with pid files under SOUK_HOME/run."""
 
-    def __init__(self, settings: StackSettings, components: Mapping[str, Component] = COMPONENTS) -> None:
+    def __init__(self, settings: StackSettings, components: Mapping[str, Component] | None = None) -> None:
         self.settings = settings
-        self.components = dict(components)
+        self.components = dict(all_components(settings) if components is None else components)
 
     # -- naming and ordering ------------------------------------------------------------------
 
@@ -46,8 +46,8 @@ class Supervisor:
         return names
 
     def start_order(self, names: Iterable[str] = ()) -> list[Component]:
-        """The named components (all when none) and what they require, dependencies first."""
-        wanted = self.check_names(names) or list(self.components)
+        """The named components (all autostart ones when none) and what they require, dependencies first."""
+        wanted = self.check_names(names) or [n for n, c in self.components.items() if c.autostart]
         ordered: list[Component] = []
 
         def visit(name: str) -> None:
@@ -145,7 +145,7 @@ class Supervisor:
         """Stop the named components (all when none), dependents before what they need."""
         wanted = set(self.check_names(names))
         stopped = []
-        for component in reversed(self.start_order()):
+        for component in reversed(self.start_order(self.components)):
             if wanted and component.name not in wanted:
                 continue
             running = self.pidfile(component).read()
@@ -157,9 +157,35 @@ class Supervisor:
             stopped.append(component.name)
         return stopped
 
+    def scale(self, name: str, count: int) -> list[str]:
+        """Run exactly `count` instances of a scalable component; returns the instance names."""
+        from souk.stack.declared import load_component
+
+        self.check_names([name])
+        base = self.components[name]
+        if not base.scalable or base.source is None:
+            scalable = ", ".join(n for n, c in self.components.items() if c.scalable and c.instance == 1) or "none"
+            raise UsageError(f"{name} cannot be scaled (scalable components: {scalable})")
+        if count < 1:
+            raise UsageError("the instance count must be at least 1")
+        wanted = [base] + [load_component(base.source, instance=k) for k in range(2, count + 1)]
+        for component in wanted:
+            self.components[component.name] = component
+            self.up([component.name])
+        surplus = [c.name for c in self.components.values() if c.source == base.source and c.instance > count]
+        if surplus:
+            self.down(surplus)
+        return [c.name for c in wanted]
+
     def status(self, names: Iterable[str] = ()) -> list[Status]:
+        """The named components, else every autostart one plus any other that is running."""
         rows = []
-        for component in self.start_order(names):
+        shown = (
+            self.start_order(names)
+            if names
+            else [c for c in self.start_order(self.components) if c.autostart or self.pidfile(c).read() is not None]
+        )
+        for component in shown:
             running = self.pidfile(component).read()
             if running is None:
                 held = [p for p in component.ports(self.settings) if not process.port_is_free(self.settings.bind_host, p)]

@@ -1,0 +1,1 @@
+"""souk: the shared core (contract, settings, logging, CLI)."""
