@@ -36,7 +36,8 @@ def _one_line(stderr: str) -> str:
 def test_unknown_component(private_env):
     result = _run(["up", "kafak"], private_env)
     assert result.returncode == 2
-    assert _one_line(result.stderr) == "souk: unknown component 'kafak' (known: kafka, namenode, datanode, mariadb)"
+    # Services declared under services/ and flume/ follow the servers in the list.
+    assert _one_line(result.stderr).startswith("souk: unknown component 'kafak' (known: kafka, namenode, datanode, mariadb")
 
 
 def test_unknown_command(private_env):
