@@ -10,6 +10,7 @@ export SOUK_HOME
 STAMP := $(VENV)/.souk-installed
 # Each service is its own package (services/<name>/pyproject.toml) sharing only `souk`.
 SERVICE_PROJECTS := $(sort $(dir $(wildcard services/*/pyproject.toml)))
+SERVICE_PACKAGES := $(subst -,_,$(notdir $(patsubst %/,%,$(SERVICE_PROJECTS))))
 PYTEST_ARGS ?=
 
 .PHONY: help install up test lint unit down clean distclean status
@@ -42,11 +43,12 @@ status: install
 	$(BIN)/souk status
 
 lint: install
-	$(BIN)/ruff check souk services tests bench
-	$(BIN)/ruff format --check souk services tests bench
-	$(BIN)/mypy souk $(SERVICE_PROJECTS)
+	$(BIN)/ruff check souk services flume tests bench
+	$(BIN)/ruff format --check souk services flume tests bench
+	$(BIN)/mypy -p souk $(addprefix -p ,$(SERVICE_PACKAGES))
 
 test: lint
+	$(BIN)/souk install --browser
 	@mkdir -p $(SOUK_HOME)/test-results
 	$(BIN)/pytest --junitxml=$(SOUK_HOME)/test-results/junit.xml $(PYTEST_ARGS)
 

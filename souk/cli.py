@@ -69,6 +69,22 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0 if all(r.health.ok for r in rows) else 1
 
 
+def cmd_install(args: argparse.Namespace) -> int:
+    from souk.stack import install
+    from souk.stack.settings import stack_settings
+
+    settings = stack_settings()
+    install.java_binary()
+    fetched = install.ensure_jars(settings)
+    install.ensure_mariadb()
+    done = ["jars " + ("fetched" if fetched else "cached"), "mariadb"]
+    if args.browser:
+        install.ensure_browser()
+        done.append("chromium")
+    _write(f"installed: {', '.join(done)}\n")
+    return 0
+
+
 def cmd_down(args: argparse.Namespace) -> int:
     stopped = _supervisor().down(args.components)
     _write(("stopped: " + ", ".join(stopped) if stopped else "nothing was running") + "\n")
@@ -135,6 +151,10 @@ def build_parser() -> OneLineParser:
     up = sub.add_parser("up", help="start components (all when none named) and wait until healthy")
     up.add_argument("components", nargs="*", metavar="COMPONENT")
     up.set_defaults(func=cmd_up)
+
+    inst = sub.add_parser("install", help="install what the stack needs and is missing (jars, MariaDB), without starting it")
+    inst.add_argument("--browser", action="store_true", help="also Chromium and chromedriver, for the browser tests")
+    inst.set_defaults(func=cmd_install)
 
     down = sub.add_parser("down", help="stop components (all when none named), keeping their data")
     down.add_argument("components", nargs="*", metavar="COMPONENT")

@@ -97,31 +97,50 @@ def ensure_jars(settings: StackSettings, *, attempts: int = 3) -> bool:
     raise StartFailed(f"mvn could not fetch the stack's jars (exit {result.returncode}); see {install_log}")
 
 
-def ensure_mariadb() -> tuple[str, str]:
-    """Paths of `mariadbd` and `mariadb-install-db`, installing Debian's mariadb-server if missing."""
-    server, installer = find_program("mariadbd"), find_program("mariadb-install-db")
-    if server and installer:
-        return server, installer
+def ensure_apt_packages(packages: list[str], programs: list[str], what: str) -> list[str]:
+    """Paths of `programs`, apt-get installing `packages` first when any is missing.
+
+    Runs apt-get as root, or through passwordless sudo; otherwise one line says what to install.
+    """
+    found = [find_program(p) for p in programs]
+    if all(found):
+        return [p for p in found if p]
     apt = find_program("apt-get")
+    hint = f"sudo apt-get install {' '.join(packages)}"
     if apt is None:
-        raise PrerequisiteMissing("mariadbd not found and there is no apt-get: install a MariaDB 10.11 server so that mariadbd is on PATH")
+        raise PrerequisiteMissing(f"{programs[0]} not found and there is no apt-get: install {what} so that {programs[0]} is on PATH")
     prefix: list[str] = []
     if os.geteuid() != 0:
         sudo = find_program("sudo")
         if sudo is None or subprocess.run([sudo, "-n", "true"], capture_output=True, check=False).returncode:
-            raise PrerequisiteMissing("mariadbd not found: install Debian's MariaDB server (sudo apt-get install mariadb-server)")
+            raise PrerequisiteMissing(f"{programs[0]} not found: install {what} ({hint})")
         prefix = [sudo, "-n"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = [*prefix, apt, "install", "-y", "-q", "--no-install-recommends", "mariadb-server", "mariadb-client"]
-    log.info("install.mariadb.apt")
+    install = [*prefix, apt, "install", "-y", "-q", "--no-install-recommends", *packages]
+    log.info("install.apt", packages=packages)
     if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
         # A fresh machine may have no package lists yet.
         subprocess.run([*prefix, apt, "update", "-q"], env=env, capture_output=True, check=False)
         result = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise PrerequisiteMissing(f"apt-get install mariadb-server failed: {last[0]}")
-    server, installer = find_program("mariadbd"), find_program("mariadb-install-db")
-    if not (server and installer):
-        raise PrerequisiteMissing("mariadb-server installed but mariadbd was not found in /usr/sbin")
+            raise PrerequisiteMissing(f"apt-get install {' '.join(packages)} failed: {last[0]}")
+    found = [find_program(p) for p in programs]
+    missing = [p for p, f in zip(programs, found, strict=True) if f is None]
+    if missing:
+        raise PrerequisiteMissing(f"{' '.join(packages)} installed but {missing[0]} was not found")
+    return [p for p in found if p]
+
+
+def ensure_mariadb() -> tuple[str, str]:
+    """Paths of `mariadbd` and `mariadb-install-db`, installing Debian's mariadb-server if missing."""
+    server, installer = ensure_apt_packages(
+        ["mariadb-server", "mariadb-client"], ["mariadbd", "mariadb-install-db"], "a MariaDB 10.11 server"
+    )
     return server, installer
+
+
+def ensure_browser() -> tuple[str, str]:
+    """Debian's Chromium and its WebDriver, for the dashboard's browser tests."""
+    browser, driver = ensure_apt_packages(["chromium", "chromium-driver"], ["chromium", "chromedriver"], "Chromium and chromedriver")
+    return browser, driver

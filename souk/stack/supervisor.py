@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from souk.logs import get_logger
@@ -106,14 +107,12 @@ class Supervisor:
         log.info("supervisor.healthy", name=component.name, pid=proc.pid, seconds=round(time.monotonic() - started, 1))
         return True
 
-    def _wait(self, component: Component, ready: object, pid: int, proc: object) -> None:
-        import subprocess
-
+    def _wait(self, component: Component, ready: Callable[[StackSettings], Health], pid: int, proc: subprocess.Popen[bytes] | None) -> None:
         deadline = time.monotonic() + self.settings.start_timeout_s
         last = Health(False, "not checked yet")
         delay = 0.2
         while time.monotonic() < deadline:
-            if isinstance(proc, subprocess.Popen) and proc.poll() is not None:
+            if proc is not None and proc.poll() is not None:
                 self.pidfile(component).remove()
                 raise StartFailed(
                     f"{component.name} exited with code {proc.returncode} while starting; "
@@ -121,7 +120,7 @@ class Supervisor:
                 )
             if self.pidfile(component).read() is None:
                 raise StartFailed(f"{component.name} (pid {pid}) died while starting; see {self.log_path(component.name)}")
-            last = ready(self.settings)  # type: ignore[operator]
+            last = ready(self.settings)
             if last.ok:
                 return
             time.sleep(delay)
