@@ -11,6 +11,7 @@ STAMP := $(VENV)/.souk-installed
 # Each service is its own package (services/<name>/pyproject.toml) sharing only `souk`.
 SERVICE_PROJECTS := $(sort $(dir $(wildcard services/*/pyproject.toml)))
 SERVICE_PACKAGES := $(subst -,_,$(notdir $(patsubst %/,%,$(SERVICE_PROJECTS))))
+PY_DIRS := $(wildcard souk services flume tests bench)
 PYTEST_ARGS ?=
 
 .PHONY: help install up test lint unit down clean distclean status
@@ -43,8 +44,8 @@ status: install
 	$(BIN)/souk status
 
 lint: install
-	$(BIN)/ruff check souk services flume tests bench
-	$(BIN)/ruff format --check souk services flume tests bench
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy -p souk $(addprefix -p ,$(SERVICE_PACKAGES))
 
 test: lint
