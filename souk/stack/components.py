@@ -45,7 +45,11 @@ class Component:
 def _java(
     settings: StackSettings, heap: str, classpath: list[str], main: str, *args: str, props: dict[str, str] | None = None
 ) -> list[str]:
+    tmp = settings.path("tmp", "java")
+    tmp.mkdir(parents=True, exist_ok=True)
     flags = [
+        # Jetty unpacks the HDFS web apps into the temp dir: keep that under SOUK_HOME, not /tmp.
+        f"-Djava.io.tmpdir={tmp}",
         f"-Xmx{heap}",
         "-Xms64m",
         "-XX:+UseG1GC",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from souk.logs import get_logger
+from souk.stack.errors import StackError
 from souk.stack.settings import StackSettings
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ def ensure_topics(settings: StackSettings, specs: Iterable[TopicSpec] | None = N
         ]
         if missing:
             admin.create_topics(missing)
+            _wait_for_leaders(admin, {t.name: t.num_partitions for t in missing})
             log.info("provision.topics.created", topics=[t.name for t in missing])
         present = [name for name in wanted if name in existing]
         if present:
@@ -76,6 +79,26 @@ def ensure_topics(settings: StackSettings, specs: Iterable[TopicSpec] | None = N
         return [t.name for t in missing]
     finally:
         admin.close()
+
+
+def _wait_for_leaders(admin: Any, partitions: dict[str, int], timeout_s: float = 30.0) -> None:
+    """Block until every new topic's partitions have a leader: creation returns before that, and a
+    producer or test that writes at once would otherwise see UnknownTopicOrPartition."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        described = admin.describe_topics(list(partitions))
+        ready = {
+            d["name"]
+            for d in described
+            if d.get("error_code", 0) == 0
+            and len(d["partitions"]) == partitions[d["name"]]
+            and all(p.get("leader_id", -1) >= 0 for p in d["partitions"])
+        }
+        if ready >= set(partitions):
+            return
+        if time.monotonic() > deadline:
+            raise StackError(f"topics without a leader after {timeout_s:.0f} s: {', '.join(sorted(set(partitions) - ready))}")
+        time.sleep(0.2)
 
 
 def ensure_topics_quietly(settings: StackSettings) -> None:
