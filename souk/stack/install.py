@@ -22,6 +22,8 @@ log = get_logger(component="install")
 
 POM_DIR = REPO_ROOT / "stack"
 JAR_MODULES = ("kafka", "hadoop", "flume")
+# Sources compiled into a module's jar folder; a change re-runs Maven like a pom change does.
+OWN_SOURCES = ("flume/monitoring",)
 SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
 
 
@@ -47,8 +49,11 @@ def find_program(name: str) -> str | None:
 
 def _poms_digest() -> str:
     digest = hashlib.sha256()
-    for pom in [POM_DIR / "pom.xml", *(POM_DIR / "jars" / m / "pom.xml" for m in JAR_MODULES)]:
+    for pom in sorted(POM_DIR.glob("**/pom.xml")):
         digest.update(pom.read_bytes())
+    for folder in OWN_SOURCES:
+        for source in sorted((REPO_ROOT / folder).glob("*.java")):
+            digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
@@ -80,7 +85,16 @@ def ensure_jars(settings: StackSettings, *, attempts: int = 3) -> bool:
         shutil.rmtree(jars_dir(settings, module), ignore_errors=True)
     install_log = settings.path("logs", "install.log")
     install_log.parent.mkdir(parents=True, exist_ok=True)
-    argv = [mvn, "-B", "-q", "-f", str(POM_DIR / "pom.xml"), "dependency:copy-dependencies", f"-Dsouk.jars={settings.path('jars')}"]
+    argv = [
+        mvn,
+        "-B",
+        "-q",
+        "-f",
+        str(POM_DIR / "pom.xml"),
+        "package",
+        "dependency:copy-dependencies",
+        f"-Dsouk.jars={settings.path('jars')}",
+    ]
     for attempt in range(1, attempts + 1):
         log.info("install.jars.fetching", attempt=attempt, modules=list(JAR_MODULES))
         started = time.monotonic()
