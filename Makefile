@@ -10,7 +10,8 @@ export SOUK_HOME
 STAMP := $(VENV)/.souk-installed
 # Each service is its own package (services/<name>/pyproject.toml) sharing only `souk`.
 SERVICE_PROJECTS := $(sort $(dir $(wildcard services/*/pyproject.toml)))
-SERVICE_PACKAGES := $(subst -,_,$(notdir $(patsubst %/,%,$(SERVICE_PROJECTS))))
+# services/sqoop-bridge/ holds the package sqoop_bridge/, and so on.
+SERVICE_PACKAGES := $(foreach d,$(SERVICE_PROJECTS),$(d)$(subst -,_,$(notdir $(patsubst %/,%,$(d)))))
 PY_DIRS := $(wildcard souk services flume tests bench)
 PYTEST_ARGS ?=
 
@@ -46,7 +47,7 @@ status: install
 lint: install
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
-	$(BIN)/mypy -p souk $(addprefix -p ,$(SERVICE_PACKAGES))
+	$(BIN)/mypy souk $(SERVICE_PACKAGES)
 
 test: lint
 	$(BIN)/souk install --browser
