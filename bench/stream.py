@@ -1,0 +1,217 @@
+"""Streaming benchmark: one processor worker against raw aiokafka on the same topics, then latency.
+
+    .venv/bin/python bench/stream.py [--events 10000] [--rate 2000] [--seconds 10]
+
+1. Throughput: N contract events (processor.traffic, valid sessions) are written to fresh topics;
+   a raw aiokafka consumer reads them all (the baseline), then one `python -m processor worker`
+   processes them; events/s of each and the ratio. The worker's start-up (until it owns its
+   partitions) is timed apart and not counted.
+2. Latency: with the worker caught up, events are produced at a fixed rate; /totals is polled
+   every 20 ms and an event counts as visible once the handled-events count reaches its rank
+   (per-partition order is kept, so this is the time to visibility of the i-th event); p50/p99.
+   Measured at half the throughput measured in step 1 when that is below --rate, then at --rate.
+Spark Structured Streaming is not compared here (not done).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from processor.traffic import Traffic, send
+
+from souk.stack.provision import ensure_topics
+from souk.stack.settings import stack_settings
+
+SOURCES = ("clicks", "purchases", "inventory")
+
+
+def handled(port: int) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/totals", timeout=5) as response:
+            body = json.load(response)
+    except OSError:
+        return None
+    return sum(sum(v.values()) for v in body["events"].values())
+
+
+async def raw_consume(bootstrap: str, topics: list[str], count: int) -> float:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        seen, started = 0, time.perf_counter()
+        while seen < count:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            seen += sum(len(b) for b in batches.values())
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+def paced_send(bootstrap: str, prefix: str, traffic: Traffic, rate: float, seconds: float) -> list[float]:
+    """Send valid traffic at ``rate`` events/s; return each event's send time (perf_counter)."""
+    from kafka import KafkaProducer
+
+    records = traffic.records(int(rate * seconds))[: int(rate * seconds)]
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, acks=1)
+    sent: list[float] = []
+    start = time.perf_counter()
+    for i, record in enumerate(records):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        sent.append(time.perf_counter())
+        producer.send(prefix + record.base, key=record.key, value=record.value)
+        if i % 200 == 0:
+            producer.flush()
+    producer.flush()
+    producer.close()
+    return sent
+
+
+def latency(bootstrap: str, prefix: str, port: int, traffic: Traffic, rate: float, seconds: float, base: int) -> tuple[float, float, float]:
+    """(p50 ms, p99 ms, fraction visible) for events sent at ``rate``; ``base`` events were handled before."""
+    visible: list[tuple[float, int]] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            n = handled(port)
+            if n is not None:
+                visible.append((time.perf_counter(), n - base))
+            time.sleep(0.02)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    sent = paced_send(bootstrap, prefix, traffic, rate, seconds)
+    deadline = time.perf_counter() + max(30.0, seconds)
+    while time.perf_counter() < deadline and (not visible or visible[-1][1] < len(sent)):
+        time.sleep(0.1)
+    done.set()
+    poller.join()
+    latencies, j = [], 0
+    for i, t_sent in enumerate(sent, start=1):
+        while j < len(visible) and visible[j][1] < i:
+            j += 1
+        if j == len(visible):
+            break
+        latencies.append((visible[j][0] - t_sent) * 1000)
+    if not latencies:
+        return float("nan"), float("nan"), 0.0
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return statistics.median(latencies), p99, len(latencies) / len(sent)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=2000.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="give up after this many seconds")
+    args = parser.parse_args()
+
+    settings = stack_settings()
+    bootstrap = settings.kafka_bootstrap
+    prefix = f"bench-{uuid.uuid4().hex[:8]}."
+    ensure_topics(settings, prefix=prefix)
+    traffic = Traffic(seed=7, now_ms=int(time.time() * 1000))
+    records = traffic.records(args.events)
+    t0 = time.perf_counter()
+    send(bootstrap, prefix, records)
+    produce_s = time.perf_counter() - t0
+    n = len(records)
+
+    raw_s = asyncio.run(raw_consume(bootstrap, [prefix + b for b in SOURCES], n))
+
+    port = 6590
+    data = Path(tempfile.mkdtemp(prefix="souk-bench-"))
+    env = {
+        **os.environ,
+        "SOUK_TOPIC_PREFIX": prefix,
+        "PROCESSOR_PORT": str(port),
+        "PROCESSOR_DATA_DIR": str(data),
+        "PROCESSOR_LOG_LEVEL": "WARNING",
+    }
+    log = (data / "worker.log").open("wb")
+    worker = subprocess.Popen([sys.executable, "-m", "processor", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        started = time.perf_counter()
+        deadline = started + args.timeout
+        while handled(port) is None:
+            if time.perf_counter() > deadline or worker.poll() is not None:
+                sys.stderr.write(f"stream bench: the worker did not start; see {data / 'worker.log'}\n")
+                return 1
+            time.sleep(0.05)
+        ready_s = time.perf_counter() - started
+        begin = time.perf_counter()
+        while (handled(port) or 0) < n:
+            if time.perf_counter() > deadline:
+                sys.stderr.write(f"stream bench: {handled(port)} of {n} events handled after {args.timeout:.0f} s; giving up\n")
+                return 1
+            time.sleep(0.05)
+        proc_s = time.perf_counter() - begin
+        proc_rate, raw_rate = n / proc_s, n / raw_s
+
+        rows = [
+            ("events", f"{n}", f"{n}", ""),
+            ("events/s, one worker vs raw aiokafka consume", f"{proc_rate:,.0f}", f"{raw_rate:,.0f}", f"{proc_rate / raw_rate:.3f}"),
+            ("worker start-up until it answers (s, not counted)", f"{ready_s:.1f}", "", ""),
+            ("producing the events (kafka-python, ev/s)", "", f"{n / produce_s:,.0f}", ""),
+        ]
+        # The sustainable rate first: a backlog left by a rate the worker cannot keep up with
+        # would inflate every later measurement.
+        rates = [args.rate]
+        if proc_rate / 2 < args.rate:
+            rates.insert(0, max(1, round(proc_rate / 2)))
+        for rate in rates:
+            base = handled(port) or 0
+            p50, p99, seen = latency(
+                bootstrap, prefix, port, Traffic(seed=int(rate), now_ms=int(time.time() * 1000)), rate, args.seconds, base
+            )
+            rows.append(
+                (
+                    f"latency p50 / p99 ms at {rate:,.0f} ev/s for {args.seconds:.0f} s",
+                    f"{p50:,.0f} / {p99:,.0f}",
+                    "",
+                    f"{seen:.0%} visible",
+                )
+            )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+        from kafka import KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        admin.delete_topics([t for t in admin.list_topics() if t.startswith(prefix)])
+        admin.close()
+
+    width = max(len(r[0]) for r in rows)
+    sys.stdout.write(f"{'metric':<{width}} | {'processor':>14} | {'raw aiokafka':>14} | ratio\n{'-' * (width + 44)}\n")
+    for name, a, b, c in rows:
+        sys.stdout.write(f"{name:<{width}} | {a:>14} | {b:>14} | {c}\n")
+    sys.stdout.write(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; Spark comparison: not run\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

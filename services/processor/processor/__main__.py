@@ -1,0 +1,51 @@
+"""``python -m processor worker``: run one Faust worker (the supervisor runs N of them)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from souk.logs import configure_logging, get_logger
+from souk.settings import SettingsError
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A bad argument prints one line, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = OneLineParser(prog="processor", description="souk's Faust stream processor")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    commands.add_parser("worker", help="run one worker: agents, tables, KPI timer, HTTP views")
+    parser.parse_args(argv)
+
+    from processor.settings import processor_settings
+
+    try:
+        settings = processor_settings()
+    except SettingsError as error:
+        sys.stderr.write(f"processor: {error}\n")
+        return 2
+    configure_logging("processor", level=settings.log_level)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    import faust
+
+    from processor.app import Processor
+
+    processor = Processor(settings)
+    get_logger().info(
+        "processor.worker.starting", app_id=settings.app_id, url=settings.url, data_dir=str(settings.data_dir), guarantee=settings.guarantee
+    )
+    worker = faust.Worker(processor.app, loglevel=settings.log_level, override_logging=False, quiet=True)
+    worker.execute_from_commandline()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
