@@ -1,0 +1,144 @@
+"""Small building blocks shared by the pages: banners, tables, cards, number formats, plain figures.
+
+Figures are plain dicts (not plotly.graph_objects): building a validated go.Figure costs several
+milliseconds each, and the live page redraws several of them every second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from dash import html
+
+from dashboard.sources.base import Unavailable
+
+CURRENCY = "MAD"
+
+
+def banner(problems: Iterable[Unavailable | str], id: str | None = None) -> html.Div:
+    """A warning strip naming each unavailable source; an empty Div when there is nothing to say."""
+    lines = list(dict.fromkeys(str(p) for p in problems))
+    props: dict[str, Any] = {"id": id} if id else {}
+    if not lines:
+        return html.Div(**props)
+    return html.Div([html.Div(line) for line in lines], className="banner", role="alert", **props)
+
+
+def problems_of(*results: Any) -> list[Unavailable]:
+    return [r for r in results if isinstance(r, Unavailable)]
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f} {CURRENCY}"
+
+
+def number(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def size(value: int | None) -> str:
+    if value is None:
+        return "—"
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if amount < 1024 or unit == "TiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{value} B"
+
+
+def percent(value: Decimal | float | None) -> str:
+    return "—" if value is None else f"{float(value) * 100:.1f} %"
+
+
+def when(ms: int | None) -> str:
+    if not ms:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def card(title: str, value: str, id: str) -> html.Div:
+    return html.Div([html.Div(title, className="card-title"), html.Div(value, id=id, className="card-value")], className="card")
+
+
+def _element(tag: str, children: Any, **props: Any) -> dict[str, Any]:
+    """An html component in the JSON form the Dash renderer reads; building component objects
+    costs ~100 µs each, too much for tables of hundreds of rows redrawn every few seconds."""
+    return {"type": tag, "namespace": "dash_html_components", "props": {"children": children, **props}}
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], id: str | None = None, row_classes: Sequence[str] | None = None) -> Any:
+    """A plain HTML table; ``row_classes`` marks rows (e.g. "low" stock, "warn" small files)."""
+    body = []
+    for index, row in enumerate(rows):
+        css = row_classes[index] if row_classes and index < len(row_classes) else ""
+        cells = [_element("Td", cell) for cell in row]
+        body.append(_element("Tr", cells, className=css) if css else _element("Tr", cells))
+    head = _element("Thead", _element("Tr", [_element("Th", c) for c in columns]))
+    props: dict[str, Any] = {"id": id} if id else {}
+    return _element("Table", [head, _element("Tbody", body)], className="grid", **props)
+
+
+def _layout(title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": {"text": title},
+        "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
+        "height": 280,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        **extra,
+    }
+
+
+def bar(title: str, labels: Sequence[str], values: Sequence[float], horizontal: bool = False) -> dict[str, Any]:
+    trace: dict[str, Any] = {"type": "bar", "x": list(labels), "y": list(values)}
+    if horizontal:
+        trace = {"type": "bar", "x": list(values), "y": list(labels), "orientation": "h"}
+    return {"data": [trace], "layout": _layout(title)}
+
+
+def line(title: str, x: Sequence[Any], y: Sequence[float], y_title: str = "") -> dict[str, Any]:
+    return {
+        "data": [{"type": "scatter", "mode": "lines+markers", "x": list(x), "y": list(y)}],
+        "layout": _layout(title, yaxis={"title": y_title}),
+    }
+
+
+def pie(title: str, labels: Sequence[str], values: Sequence[float]) -> dict[str, Any]:
+    return {"data": [{"type": "pie", "labels": list(labels), "values": list(values), "hole": 0.4}], "layout": _layout(title)}
+
+
+def funnel(title: str, steps: Sequence[str], values: Sequence[int]) -> dict[str, Any]:
+    return {"data": [{"type": "funnel", "y": list(steps), "x": list(values)}], "layout": _layout(title)}
+
+
+def empty(title: str) -> dict[str, Any]:
+    return {"data": [], "layout": _layout(title)}
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #222; }
+nav { background: #1f2d3d; padding: 10px 20px; }
+nav a { color: #dfe6ee; margin-right: 18px; text-decoration: none; font-weight: 600; }
+nav a:hover { color: white; }
+main { padding: 14px 20px; }
+h2 { margin: 4px 0 12px 0; } h3 { margin: 16px 0 6px 0; }
+.banner { background: #fff3cd; border: 1px solid #e0b400; color: #5c4400; padding: 6px 10px; margin: 6px 0; border-radius: 4px; }
+.cards { display: flex; gap: 12px; flex-wrap: wrap; }
+.card { background: white; border-radius: 6px; padding: 10px 16px; min-width: 160px; box-shadow: 0 1px 2px #0002; }
+.card-title { font-size: 12px; color: #667; text-transform: uppercase; }
+.card-value { font-size: 22px; font-weight: 600; }
+.row { display: flex; gap: 12px; flex-wrap: wrap; }
+.panel { background: white; border-radius: 6px; padding: 8px 12px; box-shadow: 0 1px 2px #0002; flex: 1 1 420px; min-width: 320px; }
+table.grid { border-collapse: collapse; font-size: 13px; width: 100%; }
+table.grid th, table.grid td { border-bottom: 1px solid #e3e6ea; padding: 3px 8px; text-align: left; }
+table.grid tr.low td, table.grid tr.warn td { background: #fde2e1; }
+.message { border-bottom: 1px solid #e3e6ea; font-size: 13px; }
+.message pre { background: #f7f8fa; padding: 6px; margin: 4px 0; }
+.alert-item { font-size: 13px; padding: 2px 0; border-bottom: 1px solid #eee; }
+.controls { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; margin: 6px 0; }
+.muted { color: #778; font-size: 12px; }
+"""
