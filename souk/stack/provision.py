@@ -59,7 +59,7 @@ def ensure_topics(settings: StackSettings, specs: Iterable[TopicSpec] | None = N
         ]
         if missing:
             admin.create_topics(missing)
-            _wait_for_leaders(admin, {t.name: t.num_partitions for t in missing})
+            wait_for_leaders(admin, {t.name: t.num_partitions for t in missing})
             log.info("provision.topics.created", topics=[t.name for t in missing])
         present = [name for name in wanted if name in existing]
         if present:
@@ -81,7 +81,7 @@ def ensure_topics(settings: StackSettings, specs: Iterable[TopicSpec] | None = N
         admin.close()
 
 
-def _wait_for_leaders(admin: Any, partitions: dict[str, int], timeout_s: float = 30.0) -> None:
+def wait_for_leaders(admin: Any, partitions: dict[str, int], timeout_s: float = 30.0) -> None:
     """Block until every new topic's partitions have a leader: creation returns before that, and a
     producer or test that writes at once would otherwise see UnknownTopicOrPartition."""
     deadline = time.monotonic() + timeout_s

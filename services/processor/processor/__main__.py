@@ -39,6 +39,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from processor.app import Processor
 
     processor = Processor(settings)
+    from processor.changelogs import declare_changelogs
+
+    try:
+        created = declare_changelogs(processor.app, settings.kafka_bootstrap)
+    except Exception as error:  # kafka-python raises unrelated types for an unreachable broker
+        get_logger().error("processor.changelogs.failed", error=f"{type(error).__name__}: {error}")
+        sys.stderr.write(f"processor: cannot prepare changelog topics on {settings.kafka_bootstrap}: {type(error).__name__}: {error}\n")
+        return 1
+    get_logger().info("processor.changelogs.declared", created=len(created))
     get_logger().info(
         "processor.worker.starting", app_id=settings.app_id, url=settings.url, data_dir=str(settings.data_dir), guarantee=settings.guarantee
     )
