@@ -80,5 +80,19 @@ class StackSettings:
             ) from None
 
 
+def fill_stack_addresses(target: object, **fields: str) -> None:
+    """Give a service's settings the stack's addresses where they were left empty.
+
+    `fields` maps the service's field name to the StackSettings attribute (`kafka_bootstrap`,
+    `hdfs_url`, …), so KAFKA_PORT, HDFS_NAMENODE_HTTP_PORT and SOUK_BIND in `.env` reach every
+    service, not only the supervisor.
+    """
+    stack: StackSettings | None = None
+    for name, attribute in fields.items():
+        if not getattr(target, name):
+            stack = stack or stack_settings()
+            object.__setattr__(target, name, getattr(stack, attribute))
+
+
 def stack_settings() -> StackSettings:
     return load(StackSettings)

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from souk.settings import SettingsError, env, load
+from souk.stack.settings import fill_stack_addresses
 
 
 @dataclass(frozen=True)
 class ArchiverSettings:
     """Where to read and write, and when to roll a file; every field has a local-stack default."""
 
-    kafka_bootstrap: str = env("KAFKA_BOOTSTRAP", "127.0.0.1:9092", doc="Kafka bootstrap servers")
-    hdfs_url: str = env("HDFS_URL", "http://127.0.0.1:9870", doc="WebHDFS base URL of the NameNode")
+    kafka_bootstrap: str = env("KAFKA_BOOTSTRAP", "", doc="Kafka bootstrap servers; default the stack's (SOUK_BIND:KAFKA_PORT)")
+    hdfs_url: str = env("HDFS_URL", "", doc="WebHDFS base URL of the NameNode; default the stack's")
     hdfs_user: str = env("HDFS_USER", "souk", doc="HDFS user the files belong to")
     topic_prefix: str = env("SOUK_TOPIC_PREFIX", "", doc="prefix of every topic name")
     base_dir: str = env("ARCHIVER_BASE_DIR", "/data/ecommerce", doc="HDFS root of the lake (state lives in <base>/_archiver)")
@@ -34,6 +35,7 @@ class ArchiverSettings:
     log_level: str = env("ARCHIVER_LOG_LEVEL", "INFO")
 
     def __post_init__(self) -> None:
+        fill_stack_addresses(self, kafka_bootstrap="kafka_bootstrap", hdfs_url="hdfs_url")
         for name in ("roll_records", "roll_bytes", "max_buffered_records"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name.upper()} must be > 0")

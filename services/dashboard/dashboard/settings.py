@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from souk.settings import REPO_ROOT, Secret, SettingsError, check_port, env, load
+from souk.stack.settings import fill_stack_addresses
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class DashboardSettings:
     port: int = env("DASHBOARD_PORT", 8050, doc="HTTP port of the dashboard")
     home: Path = env("SOUK_HOME", REPO_ROOT / "var", doc="data, logs and heartbeats of the local stack")
     topic_prefix: str = env("SOUK_TOPIC_PREFIX", "", doc="prefix of every topic name")
-    kafka_bootstrap: str = env("KAFKA_BOOTSTRAP", "127.0.0.1:9092", doc="Kafka bootstrap servers")
+    kafka_bootstrap: str = env("KAFKA_BOOTSTRAP", "", doc="Kafka bootstrap servers; default the stack's (SOUK_BIND:KAFKA_PORT)")
     processor_url: str = env("PROCESSOR_URL", "", doc="any processor worker's HTTP views; default http://SOUK_BIND:PROCESSOR_PORT")
     processor_port: int = env("PROCESSOR_PORT", 6066, doc="first worker's port; worker N listens on PROCESSOR_PORT + N - 1")
     processor_group_setting: str = env("PROCESSOR_APP_ID", "", doc="the processor's consumer group; default <prefix>processor")
@@ -65,8 +66,7 @@ class DashboardSettings:
         object.__setattr__(self, "home", home)
         if not self.processor_url:
             object.__setattr__(self, "processor_url", f"http://{self.bind_host}:{self.processor_port}")
-        if not self.hdfs_url:
-            object.__setattr__(self, "hdfs_url", f"http://{self.bind_host}:9870")
+        fill_stack_addresses(self, kafka_bootstrap="kafka_bootstrap", hdfs_url="hdfs_url")
         if not self.mysql_host:
             object.__setattr__(self, "mysql_host", self.bind_host)
         object.__setattr__(self, "processor_url", self.processor_url.rstrip("/"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from souk.contract import ContractError, parse_money
 from souk.settings import REPO_ROOT, SettingsError, check_port, env, load
+from souk.stack.settings import fill_stack_addresses
 
 GUARANTEES = ("at_least_once", "exactly_once")
 
@@ -17,7 +18,7 @@ GUARANTEES = ("at_least_once", "exactly_once")
 class ProcessorSettings:
     """Where to read and serve, thresholds and window retention; every field has a local-stack default."""
 
-    kafka_bootstrap: str = env("KAFKA_BOOTSTRAP", "127.0.0.1:9092", doc="Kafka bootstrap servers")
+    kafka_bootstrap: str = env("KAFKA_BOOTSTRAP", "", doc="Kafka bootstrap servers; default the stack's (SOUK_BIND:KAFKA_PORT)")
     topic_prefix: str = env("SOUK_TOPIC_PREFIX", "", doc="prefix of every topic name (tests use their own)")
     home: Path = env("SOUK_HOME", REPO_ROOT / "var", doc="data and logs of the local stack")
     bind_host: str = env("SOUK_BIND", "127.0.0.1", doc="address the HTTP views bind")
@@ -38,6 +39,7 @@ class ProcessorSettings:
     log_level: str = env("PROCESSOR_LOG_LEVEL", "INFO")
 
     def __post_init__(self) -> None:
+        fill_stack_addresses(self, kafka_bootstrap="kafka_bootstrap")
         check_port("PROCESSOR_PORT", self.port)
         if self.instance < 1:
             raise SettingsError("SOUK_INSTANCE must be >= 1")
