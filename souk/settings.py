@@ -7,6 +7,7 @@ command can print it and exit 2 instead of dying later with a traceback.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import os
 import types
@@ -16,6 +17,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# The environment a `load` is reading, so settings that derive defaults from other settings while
+# being built (a service's from the stack's) read that same environment, not os.environ.
+_LOADING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("souk_settings_loading", default=None)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,6 +87,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The repo's `.env` overlaid by the process environment (the environment wins)."""
+    if environ is None and (loading := _LOADING.get()) is not None:
+        return dict(loading)
     merged = read_dotenv(REPO_ROOT / ".env")
     merged.update(os.environ if environ is None else environ)
     return merged
@@ -159,12 +166,15 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
         except ValueError as exc:
             shown = "**********" if parse is Secret else repr(raw)
             raise SettingsError(f"{name}={shown}: {exc}") from None
+    token = _LOADING.set(source)
     try:
         return cls(**values)
     except SettingsError:
         raise
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{cls.__name__}: {exc}") from None
+    finally:
+        _LOADING.reset(token)
 
 
 def check_port(name: str, value: int) -> None:

@@ -88,3 +88,19 @@ def test_mysql_password_missing_says_how_to_get_one(tmp_path):
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "mysql-password").write_text("pw\n")
     assert s.mysql_password().reveal() == "pw"
+
+
+def test_settings_derived_while_loading_read_the_same_environment(monkeypatch):
+    from souk.stack.settings import fill_stack_addresses
+
+    @dataclass(frozen=True)
+    class Service:
+        kafka_bootstrap: str = env("KAFKA_BOOTSTRAP", "")
+
+        def __post_init__(self) -> None:
+            fill_stack_addresses(self, kafka_bootstrap="kafka_bootstrap")
+
+    monkeypatch.setenv("KAFKA_PORT", "29092")
+    assert load(Service, {"KAFKA_PORT": "19092"}).kafka_bootstrap == "127.0.0.1:19092"
+    assert load(Service).kafka_bootstrap == "127.0.0.1:29092"
+    assert load(Service, {"KAFKA_BOOTSTRAP": "h:1"}).kafka_bootstrap == "h:1"
