@@ -71,15 +71,46 @@ def _element(tag: str, children: Any, **props: Any) -> dict[str, Any]:
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], id: str | None = None, row_classes: Sequence[str] | None = None) -> Any:
-    """A plain HTML table; ``row_classes`` marks rows (e.g. "low" stock, "warn" small files)."""
+    """A plain HTML table; ``row_classes`` marks rows (e.g. "low" stock, "warn" small files).
+
+    A table of plain values is one component (``souk_dashboard.Table``, TABLE_JS): the Dash
+    renderer's cost grows with the number of components it tracks (a store selector each, run on
+    every update), and a table of cells as html components made the live page's first render
+    take seconds. A table holding components in its cells is built from html elements.
+    """
+    rows = [list(row) for row in rows]
+    props: dict[str, Any] = {"id": id} if id else {}
+    if all(cell is None or isinstance(cell, str | int | float | Decimal) for row in rows for cell in row):
+        classes = [row_classes[i] if row_classes and i < len(row_classes) else "" for i in range(len(rows))]
+        plain = {"columns": list(columns), "rows": rows, "className": "grid", **props}
+        if any(classes):
+            plain["row_classes"] = classes
+        return {"type": "Table", "namespace": "souk_dashboard", "props": plain}
     body = []
     for index, row in enumerate(rows):
         css = row_classes[index] if row_classes and index < len(row_classes) else ""
         cells = [_element("Td", cell) for cell in row]
         body.append(_element("Tr", cells, className=css) if css else _element("Tr", cells))
     head = _element("Thead", _element("Tr", [_element("Th", c) for c in columns]))
-    props: dict[str, Any] = {"id": id} if id else {}
     return _element("Table", [head, _element("Tbody", body)], className="grid", **props)
+
+
+# The component behind table(): cells rendered as React renders text children (null and booleans
+# show nothing, numbers as JavaScript prints them). Loaded in the page's head; React is looked up
+# when it renders, after Dash's scripts have loaded.
+TABLE_JS = """
+window.souk_dashboard = window.souk_dashboard || {};
+window.souk_dashboard.Table = function SoukTable(props) {
+  var h = React.createElement;
+  var text = function (v) { return v === null || v === undefined || typeof v === "boolean" ? "" : String(v); };
+  var classes = props.row_classes || [];
+  var head = h("thead", null, h("tr", null, (props.columns || []).map(function (c, i) { return h("th", {key: i}, text(c)); })));
+  var body = h("tbody", null, (props.rows || []).map(function (row, r) {
+    return h("tr", {key: r, className: classes[r] || undefined}, row.map(function (v, i) { return h("td", {key: i}, text(v)); }));
+  }));
+  return h("table", {id: props.id, className: props.className}, head, body);
+};
+"""
 
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -57,9 +58,22 @@ def test_every_panel_is_a_banner_when_its_source_is_down(dead_sources):
         assert "banner" in rendered and expected in rendered, (expected, rendered)
 
 
+ROUTE_OUTPUTS = [{"id": "page", "property": "children"}, {"id": "page-served", "property": "data"}]
+
+
+def route_of(app: Any) -> Any:
+    """The route callback as Dash calls it: (pathname, served) → the JSON response's "page" children."""
+    callback = app.callback_map["..page.children...page-served.data.."]["callback"]
+
+    def call(pathname: str, served: str | None = None) -> Any:
+        return json.loads(callback(pathname, served, outputs_list=ROUTE_OUTPUTS))["response"].get("page", {}).get("children")
+
+    return call
+
+
 def test_the_app_routes_every_page_and_unknown_paths(dead_sources):
     app = create_app(dead_sources)
-    route = app.callback_map["page.children"]["callback"]
+    route = route_of(app)
     for path, marker in (
         ("/", "live-orders"),
         ("/history", "history-view"),
@@ -67,10 +81,24 @@ def test_the_app_routes_every_page_and_unknown_paths(dead_sources):
         ("/topics", "browse-topic"),
         ("/lake", "lake-path"),
     ):
-        response = route(path, outputs_list={"id": "page", "property": "children"})
-        assert marker in str(response), path
-    assert "Not found" in str(route("/nope", outputs_list={"id": "page", "property": "children"}))
+        assert marker in text_of(route(path)), path
+    assert "Not found" in text_of(route("/nope"))
     assert app.server.test_client().get("/healthz").get_json()["status"] == "ok"
+
+
+def test_the_first_page_comes_inside_the_layout(dead_sources):
+    """/_dash-layout holds the page its Referer names; the route callback then leaves it alone."""
+    app = create_app(dead_sources)
+    client = app.server.test_client()
+    served = client.get("/_dash-layout", headers={"Referer": "http://localhost/lake"}).get_json()
+    assert "lake-path" in json.dumps(served) and '"data": "/lake"' in json.dumps(served)
+    bare = json.dumps(client.get("/_dash-layout").get_json())
+    assert "lake-path" not in bare and "live-orders" not in bare
+    foreign = json.dumps(client.get("/_dash-layout", headers={"Referer": "http://elsewhere/lake"}).get_json())
+    assert "lake-path" not in foreign
+    route = route_of(app)
+    assert route("/lake", "/lake") is None  # no_update: already rendered
+    assert "live-orders" in text_of(route("/", "/lake"))
 
 
 @pytest.mark.parametrize(
@@ -91,3 +119,49 @@ def test_parse_position(seek, text, expected):
 def test_parse_position_rejects_nonsense(seek, text):
     with pytest.raises(ValueError):
         parse_position(seek, text)
+
+
+def test_the_live_route_answers_with_the_current_views_and_no_initial_callbacks(fake_json, processor_views, dead_port, tmp_path):
+    """The first render needs one callback (the route): the page arrives filled, the interval only refreshes it."""
+    processor = fake_json(processor_views(orders=3, revenue="1234.50"))
+    settings = dashboard_settings(
+        {
+            "SOUK_HOME": str(tmp_path),
+            "PROCESSOR_URL": processor.url,
+            "KAFKA_BOOTSTRAP": f"127.0.0.1:{dead_port}",
+            "DASHBOARD_SOURCE_TIMEOUT": "0.5",
+        }
+    )
+    sources = Sources.from_settings(settings)
+    try:
+        app = create_app(sources)
+        text = text_of(route_of(app)("/"))
+        assert '"children": "3", "id": "live-orders"' in text
+        assert "1,234.50 MAD" in text and "411.50 MAD" in text and "P-001" in text
+        refreshers = [c for c in app._callback_list if "live-" in c["output"] or "lake-hdfs-banner" in c["output"]]
+        refreshers += [c for c in app._callback_list if c["output"] == "lake-listing.children"]
+        assert len(refreshers) == 5
+        assert all(c["prevent_initial_call"] for c in refreshers)
+    finally:
+        sources.close()
+
+
+def test_a_table_of_plain_values_is_one_component_and_cells_with_components_stay_html():
+    from dash import html
+    from dashboard import components as ui
+
+    plain = ui.table(["a", "b"], [["x", 1], [None, Decimal("2.50")]], id="g", row_classes=["low", ""])
+    assert plain == {
+        "type": "Table",
+        "namespace": "souk_dashboard",
+        "props": {
+            "columns": ["a", "b"],
+            "rows": [["x", 1], [None, Decimal("2.50")]],
+            "className": "grid",
+            "id": "g",
+            "row_classes": ["low", ""],
+        },
+    }
+    mixed = ui.table(["a"], [[html.B("x")]], id="m")
+    assert mixed["namespace"] == "dash_html_components" and mixed["props"]["id"] == "m"
+    assert "souk_dashboard.Table" in ui.TABLE_JS

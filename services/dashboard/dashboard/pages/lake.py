@@ -17,38 +17,57 @@ PATH = "/lake"
 TITLE = "Lake"
 
 
-def layout(sources: Sources) -> html.Div:
+def layout(sources: Sources, filled: bool = True) -> html.Div:
+    """The page, already showing the sources (``filled``); the interval and the path only refresh it
+    (prevent_initial_call), so a first render waits for one callback, not a chain (see live.py)."""
+    root = sources.settings.lake_root
+    if filled:
+        banner, cards = capacity_panel(sources)
+        hours, archiver, workers, flume = hours_panel(sources), archiver_panel(sources), workers_panel(sources), flume_panel(sources)
+        listing = listing_panel(sources, root)
+    else:
+        banner, cards, hours, archiver, workers, flume, listing = html.Div(), [], None, None, None, None, None
     return html.Div(
         [
             html.H2("Lake and pipelines"),
             dcc.Interval(id="lake-interval", interval=5000),
-            html.Div(id="lake-hdfs-banner"),
-            html.Div(id="lake-capacity", className="cards"),
+            html.Div(banner, id="lake-hdfs-banner"),
+            html.Div(cards, id="lake-capacity", className="cards"),
             html.Div(
                 [
-                    html.Div([html.H3("Archive: files per topic and hour"), html.Div(id="lake-hours")], className="panel"),
+                    html.Div([html.H3("Archive: files per topic and hour"), html.Div(hours, id="lake-hours")], className="panel"),
                     html.Div(
-                        [html.H3("Archiver"), html.Div(id="lake-archiver"), html.H3("Processor workers"), html.Div(id="lake-workers")],
+                        [
+                            html.H3("Archiver"),
+                            html.Div(archiver, id="lake-archiver"),
+                            html.H3("Processor workers"),
+                            html.Div(workers, id="lake-workers"),
+                        ],
                         className="panel",
                     ),
                 ],
                 className="row",
             ),
             html.H3("Flume agents"),
-            html.Div(id="lake-flume", className="panel"),
+            html.Div(flume, id="lake-flume", className="panel"),
             html.H3("Browse HDFS"),
-            dcc.Store(id="lake-path", data=sources.settings.lake_root),
+            dcc.Store(id="lake-path", data=root),
             html.Div(
                 [
                     html.Button("..", id="lake-up"),
-                    dcc.Input(id="lake-path-input", value=sources.settings.lake_root, debounce=True, style={"width": "480px"}),
+                    dcc.Input(id="lake-path-input", value=root, debounce=True, style={"width": "480px"}),
                     html.Button("List", id="lake-go"),
                 ],
                 className="controls",
             ),
-            html.Div(id="lake-listing", className="panel"),
+            html.Div(listing, id="lake-listing", className="panel"),
         ]
     )
+
+
+def skeleton(sources: Sources) -> html.Div:
+    """The page's components without reading any source (the app's validation layout)."""
+    return layout(sources, filled=False)
 
 
 def capacity_panel(sources: Sources) -> tuple[Any, Any]:
@@ -208,6 +227,7 @@ def register(app: Dash, sources: Sources) -> None:
         Output("lake-workers", "children"),
         Output("lake-flume", "children"),
         Input("lake-interval", "n_intervals"),
+        prevent_initial_call=True,
     )
     def lake_status(_: int | None) -> tuple[Any, ...]:
         banner, cards = capacity_panel(sources)
@@ -238,6 +258,6 @@ def register(app: Dash, sources: Sources) -> None:
         path = posixpath.normpath("/" + path.lstrip("/"))
         return path, path
 
-    @app.callback(Output("lake-listing", "children"), Input("lake-path", "data"))
+    @app.callback(Output("lake-listing", "children"), Input("lake-path", "data"), prevent_initial_call=True)
     def listing(path: str | None) -> Any:
         return listing_panel(sources, path or "/")

@@ -14,56 +14,83 @@ PATH = "/"
 TITLE = "Live"
 
 
-def layout(sources: Sources) -> html.Div:
+def layout(sources: Sources, filled: bool = True) -> html.Div:
+    """The page, already showing the current views (``filled``): the first render needs no callback.
+
+    The interval's callbacks only refresh it (prevent_initial_call): on a fresh page the renderer
+    has one layout to draw rather than a layout and then three rounds of outputs, and the KPI
+    cards do not wait for the callbacks to come back while plotly.js is still being evaluated.
+    """
     graph: Any = {"displayModeBar": False}
+    if filled:
+        p = processor_panels(sources)
+        feed_banner, alerts, kpis = feed_panels(sources)
+    else:
+        p = (
+            html.Div(),
+            "—",
+            "—",
+            "—",
+            "—",
+            *(ui.empty(t) for t in ("Revenue per minute", "Revenue by category", "Revenue by city", "Payment methods", "Funnel")),
+            html.Div(),
+            html.Div(),
+            html.Div(),
+        )
+        feed_banner, alerts, kpis = html.Div(), html.Div(), html.Div()
+    banner, orders, revenue, basket, last_minute, revenue_chart, by_category, by_city, by_payment, funnel_chart = p[:10]
+    funnel_table, top_table, stock_table = p[10:]
     return html.Div(
         [
             html.H2("Live"),
             dcc.Interval(id="live-interval", interval=sources.settings.refresh_ms),
-            html.Div(id="live-processor-banner"),
+            html.Div(banner, id="live-processor-banner"),
             html.Div(
                 [
-                    ui.card("Orders", "—", "live-orders"),
-                    ui.card("Revenue", "—", "live-revenue"),
-                    ui.card("Average basket", "—", "live-basket"),
-                    ui.card("Revenue, last minute", "—", "live-revenue-minute"),
+                    ui.card("Orders", orders, "live-orders"),
+                    ui.card("Revenue", revenue, "live-revenue"),
+                    ui.card("Average basket", basket, "live-basket"),
+                    ui.card("Revenue, last minute", last_minute, "live-revenue-minute"),
                 ],
                 className="cards",
             ),
             html.Div(
                 [
-                    html.Div(dcc.Graph(id="live-revenue-chart", config=graph, figure=ui.empty("Revenue per minute")), className="panel"),
-                    html.Div(dcc.Graph(id="live-category-chart", config=graph, figure=ui.empty("Revenue by category")), className="panel"),
+                    html.Div(dcc.Graph(id="live-revenue-chart", config=graph, figure=revenue_chart), className="panel"),
+                    html.Div(dcc.Graph(id="live-category-chart", config=graph, figure=by_category), className="panel"),
                 ],
                 className="row",
             ),
             html.Div(
                 [
-                    html.Div(dcc.Graph(id="live-city-chart", config=graph, figure=ui.empty("Revenue by city")), className="panel"),
-                    html.Div(dcc.Graph(id="live-payment-chart", config=graph, figure=ui.empty("Payment methods")), className="panel"),
+                    html.Div(dcc.Graph(id="live-city-chart", config=graph, figure=by_city), className="panel"),
+                    html.Div(dcc.Graph(id="live-payment-chart", config=graph, figure=by_payment), className="panel"),
                 ],
                 className="row",
             ),
             html.Div(
                 [
                     html.Div(
-                        [dcc.Graph(id="live-funnel-chart", config=graph, figure=ui.empty("Funnel")), html.Div(id="live-funnel-table")],
+                        [
+                            dcc.Graph(id="live-funnel-chart", config=graph, figure=funnel_chart),
+                            html.Div(funnel_table, id="live-funnel-table"),
+                        ],
                         className="panel",
                     ),
-                    html.Div([html.H3("Top products"), html.Div(id="live-top-products")], className="panel"),
+                    html.Div([html.H3("Top products"), html.Div(top_table, id="live-top-products")], className="panel"),
                 ],
                 className="row",
             ),
             html.Div(
                 [
-                    html.Div([html.H3("Stock (low first)"), html.Div(id="live-stock")], className="panel"),
+                    html.Div([html.H3("Stock (low first)"), html.Div(stock_table, id="live-stock")], className="panel"),
                     html.Div(
                         [
                             html.H3("Alerts"),
-                            html.Div(id="live-feed-banner"),
-                            html.Div(id="live-alerts"),
+                            html.Div(feed_banner, id="live-feed-banner"),
+                            html.Div(alerts, id="live-alerts"),
                             html.H3("KPIs"),
-                            html.Div(id="live-kpis"),
+                            html.Div(kpis, id="live-kpis"),
                         ],
                         className="panel",
                     ),
@@ -72,6 +99,11 @@ def layout(sources: Sources) -> html.Div:
             ),
         ]
     )
+
+
+def skeleton(sources: Sources) -> html.Div:
+    """The page's components without reading any source (the app's validation layout)."""
+    return layout(sources, filled=False)
 
 
 def processor_panels(sources: Sources) -> tuple[Any, ...]:
@@ -184,6 +216,7 @@ def register(app: Dash, sources: Sources) -> None:
         Output("live-top-products", "children"),
         Output("live-stock", "children"),
         Input("live-interval", "n_intervals"),
+        prevent_initial_call=True,
     )
     def live_processor(_: int | None) -> tuple[Any, ...]:
         panels = processor_panels(sources)
@@ -196,6 +229,7 @@ def register(app: Dash, sources: Sources) -> None:
         Output("live-payment-chart", "figure"),
         Output("live-funnel-chart", "figure"),
         Input("live-interval", "n_intervals"),
+        prevent_initial_call=True,
     )
     def live_charts(_: int | None) -> tuple[Any, ...]:
         return processor_panels(sources)[5:10]
@@ -205,6 +239,7 @@ def register(app: Dash, sources: Sources) -> None:
         Output("live-alerts", "children"),
         Output("live-kpis", "children"),
         Input("live-interval", "n_intervals"),
+        prevent_initial_call=True,
     )
     def live_feed(_: int | None) -> tuple[Any, Any, Any]:
         return feed_panels(sources)

@@ -68,11 +68,15 @@ class Sources:
         threading.Thread(target=self._warm, name="dashboard-warm", daemon=True).start()
 
     def _warm(self) -> None:
+        s = self.settings
         calls: list[Any] = [
             self.kafka.topics,
             self.kafka.groups,
             self.processor.totals,
             self.hdfs.capacity,
+            lambda: self.hdfs.lake(s.lake_root, s.lake_days, int(s.small_file_mb * 1024 * 1024)),
+            lambda: self.hdfs.listdir(s.lake_root),
+            *(lambda agent=agent: self.flume.agent(agent) for agent in s.flume_agents),
             self.warehouse.views,
             self.sales.summary,
         ]
