@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -209,10 +209,10 @@ def text_bytes_formatter(col: Column) -> Callable[[bytes], bytes] | None:
 
 
 def _timestamp_bytes(raw: bytes) -> bytes:
-    if b"." in raw:
-        head, frac = bytes(raw).split(b".", 1)
-        return head + b"." + (frac.rstrip(b"0") or b"0")
-    return bytes(raw) + b".0"
+    if b"." not in raw:
+        return bytes(raw) + b".0"
+    head, frac = bytes(raw).split(b".", 1)
+    return head + b"." + (frac.rstrip(b"0") or b"0")
 
 
 def _decode(raw: bytes) -> str:
@@ -222,8 +222,12 @@ def _decode(raw: bytes) -> str:
 # --- Parquet: raw column values → Arrow arrays ----------------------------------------------------
 
 
-def arrow_array(col: Column, values: list[bytes | None]) -> pa.Array:
-    """One column of raw server values (None = NULL) as an Arrow array of the column's type."""
+def arrow_array(col: Column, values: Sequence[bytes | None]) -> pa.Array:
+    """One column of raw server values (None = NULL) as an Arrow array of the column's type.
+
+    Text-protocol values are taken as one binary array and cast in Arrow (UTF-8 checked, then
+    parsed to the column's type), with no Python call per value.
+    """
     target = col.arrow_type()
     b = col.base
     if col.is_boolean:
@@ -234,7 +238,7 @@ def arrow_array(col: Column, values: list[bytes | None]) -> pa.Array:
         return pa.array([None if v is None else int.from_bytes(v, "big") for v in values], pa.int64())
     if b == "time":
         return pa.array([None if v is None else _parse_time(v.decode()) for v in values], target)
-    strings = pa.array([None if v is None else v.decode("utf-8") for v in values], pa.string())
+    strings = pc.cast(pa.array(values, pa.binary()), pa.string())
     if target == pa.string():
         return strings
     if b == "timestamp":

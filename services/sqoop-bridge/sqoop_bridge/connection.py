@@ -102,11 +102,19 @@ def resolve_spec(
     return ConnectionSpec(host, port, database, user, password)
 
 
-def connect(spec: ConnectionSpec, retries: int = 5, backoff_s: float = 0.5, database: str | None = None) -> Any:
+def c_extension_available() -> bool:
+    """Whether mysql-connector's C extension could be loaded in this process (see sqoop_bridge/__init__.py)."""
+    import mysql.connector
+
+    return bool(getattr(mysql.connector, "HAVE_CEXT", False))
+
+
+def connect(spec: ConnectionSpec, retries: int = 5, backoff_s: float = 0.5, database: str | None = None, c_extension: bool = False) -> Any:
     """A mysql-connector connection (utf8mb4, UTC session, autocommit off), retried with back-off.
 
     A refused or dropped server is retried `retries` times; wrong credentials or an unknown
-    database fail at once. Either way the error is a one-line SqoopError.
+    database fail at once. Either way the error is a one-line SqoopError. The pure-Python client
+    is used unless `c_extension` asks for the C extension (the bulk reads of an import) and it loaded.
     """
     import mysql.connector
     from mysql.connector import errorcode
@@ -125,6 +133,7 @@ def connect(spec: ConnectionSpec, retries: int = 5, backoff_s: float = 0.5, data
                 time_zone="+00:00",
                 autocommit=False,
                 connection_timeout=10,
+                use_pure=not (c_extension and c_extension_available()),
             )
             return conn
         except mysql.connector.Error as exc:
