@@ -21,7 +21,7 @@ from souk.stack.settings import StackSettings
 log = get_logger(component="install")
 
 POM_DIR = REPO_ROOT / "stack"
-JAR_MODULES = ("kafka", "hadoop", "flume")
+JAR_MODULES = ("kafka", "hadoop", "flume", "spark-kafka")
 # Sources compiled into a module's jar folder; a change re-runs Maven like a pom change does.
 OWN_SOURCES = ("flume/monitoring",)
 SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")

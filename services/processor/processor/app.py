@@ -90,7 +90,21 @@ class Processor:
             dlq=sink(DLQ.base),
         )
         self.tables = Tables(self.app, settings)
-        self.intake = Intake(self.tables, self.topics.dlq)
+        self.intake = Intake(
+            self.tables,
+            self.topics.dlq,
+            dedupe_window_s=settings.dedupe_window_s,
+            funnel_window_s=settings.funnel_window_s,
+            lateness_s=settings.lateness_s,
+        )
+
+        # Partitions moved: what the index knew may be stale (another worker wrote since), and
+        # what it lacks is in the table Faust recovers before handing us the partitions' events.
+        def forget_seen(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+            self.intake.forget()
+
+        self.app.on_partitions_revoked.connect(forget_seen)
+        self.app.on_partitions_assigned.connect(forget_seen)
         self.cluster = Cluster(self)
         self.agents = {
             "clicks": click_agents.register(self),

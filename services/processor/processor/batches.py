@@ -32,7 +32,7 @@ def by_partition(events: Iterable[Any]) -> list[tuple[int, list[Any]]]:
 async def process(events: Iterable[Any], handle: Handler) -> None:
     """Handle each event with the partition's Writes, then write the partition's keys once."""
     for partition, group in by_partition(events):
-        writes = Writes(partition)
+        writes = Writes(partition, group[0].message.offset)
         token = _current_event.set(weakref.ref(group[-1]))
         try:
             for event in group:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from processor.seen import FirstSeen
 from processor.tables import Tables
 from processor.tally import Writes, key_for
 from souk.contract import ContractError, dead_letter, encode
@@ -29,9 +30,17 @@ def alert_event_id(topic: str, partition: int, offset: int, kind: str) -> str:
 class Intake:
     """Decode, dead-letter and dedupe source events; count each outcome per source partition."""
 
-    def __init__(self, tables: Tables, dlq: Any) -> None:
+    def __init__(self, tables: Tables, dlq: Any, *, dedupe_window_s: float, funnel_window_s: float, lateness_s: float) -> None:
         self.tables = tables
         self.dlq = dlq
+        self.event_ids = FirstSeen(tables.batch_to_event_ids, dedupe_window_s)
+        # A funnel window is kept ``lateness`` after it ends (tables.py), and so is its index.
+        self.session_steps = FirstSeen(tables.batch_to_session_steps, funnel_window_s + lateness_s)
+
+    def forget(self) -> None:
+        """Partitions moved: rebuild the in-memory indexes from the recovered tables."""
+        self.event_ids.forget()
+        self.session_steps.forget()
 
     async def admit(self, event: Any, base: str, decode: Callable[[bytes], E], writes: Writes) -> E | None:
         """The decoded event, or None when it was dead-lettered or is a duplicate (both counted)."""
@@ -42,15 +51,10 @@ class Intake:
             await self.reject(message, event.value, error.reason)
             writes.bump(self.tables.topic_to_counts, key_for(message.partition, base), REJECTED, message.offset)
             return None
-        # The same coordinates again is a replay of the first copy, not a duplicate of it.
-        here = f"{base}:{message.offset}"
-        for table, key in writes.windows(self.tables.event_id_to_offset, decoded.event_id, decoded.event_time_ms):  # type: ignore[attr-defined]
-            first_at = writes.get(table, key)
-            if first_at and first_at != here:
-                log.debug("processor.event.duplicate", topic=message.topic, partition=message.partition, offset=message.offset)
-                writes.bump(self.tables.topic_to_counts, key_for(message.partition, base), DUPLICATE, message.offset)
-                return None
-            writes.set(table, key, here)
+        if not self.event_ids.first(writes, base, decoded.event_id, "", decoded.event_time_ms, message.offset):  # type: ignore[attr-defined]
+            log.debug("processor.event.duplicate", topic=message.topic, partition=message.partition, offset=message.offset)
+            writes.bump(self.tables.topic_to_counts, key_for(message.partition, base), DUPLICATE, message.offset)
+            return None
         return decoded
 
     def accepted(self, event: Any, base: str, writes: Writes) -> None:

@@ -30,7 +30,7 @@ class ProcessorSettings:
     low_stock_overrides: str = env("LOW_STOCK_THRESHOLDS", "", doc="per-product thresholds: P-001=5,P-002=20")
     high_ticket_setting: str = env("HIGH_TICKET_THRESHOLD", "1000.00", doc="alert on orders of at least this many MAD")
     lateness_s: float = env("PROCESSOR_LATENESS_SECONDS", 3600.0, doc="windows are kept, and late events counted, this long after they end")
-    dedupe_window_s: float = env("PROCESSOR_DEDUPE_SECONDS", 3600.0, doc="an event_id is remembered for this event-time span")
+    dedupe_window_s: float = env("PROCESSOR_DEDUPE_SECONDS", 900.0, doc="an event_id is remembered (in memory) this event-time span")
     funnel_window_s: int = env("PROCESSOR_FUNNEL_SECONDS", 60, doc="tumbling window of the funnel")
     kpi_interval_s: float = env("PROCESSOR_KPI_SECONDS", 1.0, doc="how often the leader publishes a KPI snapshot")
     batch_events: int = env("PROCESSOR_BATCH_EVENTS", 2000, doc="at most this many events per batch (one write per key per batch)")

@@ -40,8 +40,8 @@ class Tables:
 
         dedupe = timedelta(seconds=settings.dedupe_window_s)
         funnel = settings.funnel_window_s
-        self.event_id_to_offset = tumbling(
-            "event_id_to_offset", settings.dedupe_window_s, dedupe, "where an event_id was first seen: '<topic>:<offset>'"
+        self.batch_to_event_ids = tumbling(
+            "batch_to_event_ids", settings.dedupe_window_s, dedupe, "key <p>|<topic>|<first offset of a batch>: {event_id: offset}"
         )
         self.topic_to_counts = table("topic_to_counts", "per source partition: [accepted, duplicates, rejected, wm]")
         self.category_to_revenue_30s = tumbling(
@@ -59,9 +59,10 @@ class Tables:
         self.product_to_sales = table("product_to_sales", "key <p>|<category>|<product>: [units, cents, orders, wm]")
         self.product_to_views = table("product_to_views", "key <p>|<category>|<product>: [product page views, wm]")
         self.product_to_stock = table("product_to_stock", "key <p>|<category>|<product>: [stock_level, event_time_ms, wm]")
-        self.session_to_pages = tumbling("session_to_pages", funnel, expires, "funnel window: {page: offset first reached}")
+        self.batch_to_session_steps = tumbling(
+            "batch_to_session_steps", funnel, expires, "key <p>|<topic>|<first offset of a batch>: {'<session>|<step>': offset}"
+        )
         self.page_to_sessions = tumbling("page_to_sessions", funnel, expires, "funnel window: [sessions reaching the page, wm]")
-        self.session_to_orders = tumbling("session_to_orders", funnel, expires, "funnel window: {'purchase': offset of first order}")
         self.purchase_to_sessions = tumbling("purchase_to_sessions", funnel, expires, "funnel window: [sessions that bought, wm]")
 
     @property

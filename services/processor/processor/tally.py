@@ -29,19 +29,6 @@ def bump(old: Any, amounts: tuple[int, ...] | list[int], offset: int) -> Tally:
     return [a + b for a, b in zip(old, amounts, strict=False)] + [offset]
 
 
-def first_seen(old: Any, mark: str, offset: int) -> tuple[dict[str, int], bool]:
-    """Record ``mark`` as first seen at ``offset`` in a dict value; say whether this event saw it first.
-
-    True also when replaying that very event (the recorded offset is this one), false for any other.
-    """
-    seen = dict(old) if old else {}
-    at = seen.get(mark)
-    if at is None:
-        seen[mark] = offset
-        return seen, True
-    return seen, at == offset
-
-
 def partition_of(key: str) -> int:
     """The source partition a table key was written from (keys read ``"<partition>|…"``)."""
     return int(key.partition("|")[0])
@@ -59,8 +46,9 @@ class Writes:
     is assigned once in ``flush``. Reads see the cache, so events of one batch build on each other.
     """
 
-    def __init__(self, partition: int) -> None:
+    def __init__(self, partition: int, first_offset: int = 0) -> None:
         self.partition = partition
+        self.first_offset = first_offset  # of the run: names the run's own keys (seen.py)
         self._values: dict[tuple[Any, Hashable], Any] = {}
 
     def get(self, table: Any, key: Hashable) -> Any:
@@ -73,6 +61,13 @@ class Writes:
     def bump(self, table: Any, key: str, amounts: tuple[int, ...], offset: int) -> None:
         self.set(table, key, bump(self.get(table, key), amounts, offset))
 
+    def add_mark(self, table: Any, key: Hashable, mark: str, offset: int) -> None:
+        """Add ``mark: offset`` to the dict value of ``key``, read from the table once per run."""
+        value = self._values.get((table, key))
+        if value is None:
+            value = self._values[table, key] = dict(table[key] or {})
+        value[mark] = offset
+
     def windows(self, wrapper: Any, key: str, event_time_ms: int) -> list[tuple[Any, tuple[str, Any]]]:
         """(table, table key) of every window of ``wrapper`` the event time falls in."""
         table = wrapper.table
@@ -81,14 +76,6 @@ class Writes:
     def bump_windows(self, wrapper: Any, key: str, event_time_ms: int, amounts: tuple[int, ...], offset: int) -> None:
         for table, windowed_key in self.windows(wrapper, key, event_time_ms):
             self.bump(table, windowed_key, amounts, offset)  # type: ignore[arg-type]
-
-    def first_seen_in_window(self, wrapper: Any, key: str, event_time_ms: int, mark: str, offset: int) -> bool:
-        """``first_seen`` in the (tumbling) window of the event time."""
-        first = False
-        for table, windowed_key in self.windows(wrapper, key, event_time_ms):
-            seen, first = first_seen(self.get(table, windowed_key), mark, offset)
-            self.set(table, windowed_key, seen)
-        return first
 
     def flush(self) -> None:
         """Assign every updated key once; the caller has made an event of this partition current."""

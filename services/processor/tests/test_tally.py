@@ -1,4 +1,4 @@
-from processor.tally import bump, first_seen, key_for, partition_of
+from processor.tally import bump, key_for, partition_of
 
 
 def test_bump_adds_and_moves_the_watermark() -> None:
@@ -10,14 +10,6 @@ def test_bump_ignores_an_offset_already_included() -> None:
     value = [350, 2, 9]
     assert bump(value, (100, 1), 9) == value
     assert bump(value, (100, 1), 3) == value
-
-
-def test_first_seen_is_true_for_the_first_event_and_its_replay_only() -> None:
-    seen, first = first_seen([], "cart", 5)
-    assert (seen, first) == ({"cart": 5}, True)
-    assert first_seen(seen, "cart", 5) == ({"cart": 5}, True)
-    assert first_seen(seen, "cart", 8) == ({"cart": 5}, False)
-    assert first_seen(seen, "home", 8) == ({"cart": 5, "home": 8}, True)
 
 
 def test_keys_carry_their_source_partition() -> None:

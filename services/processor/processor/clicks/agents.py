@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from processor import batches
+from processor.seen import FirstSeen
 from processor.tally import Writes, key_for
 from souk.contract import CLICKS, Click, decode_click
 
@@ -13,10 +14,10 @@ if TYPE_CHECKING:
     from processor.tables import Tables
 
 
-def apply_click(tables: Tables, writes: Writes, click: Click, partition: int, offset: int) -> None:
+def apply_click(tables: Tables, steps: FirstSeen, writes: Writes, click: Click, partition: int, offset: int) -> None:
     """Fold one admitted click into the tables (idempotent per offset, see tally.py)."""
     t = click.event_time_ms
-    if writes.first_seen_in_window(tables.session_to_pages, key_for(partition, click.session_id), t, click.page, offset):
+    if steps.first(writes, CLICKS.base, click.session_id, click.page, t, offset):
         writes.bump_windows(tables.page_to_sessions, key_for(partition, click.page), t, (1,), offset)
     if click.page == "product" and click.action == "view" and click.product_id and click.category:
         writes.bump(tables.product_to_views, key_for(partition, click.category, click.product_id), (1,), offset)
@@ -29,7 +30,7 @@ def register(processor: Processor) -> Any:
     async def handle(event: Any, writes: Writes) -> None:
         click = await intake.admit(event, CLICKS.base, decode_click, writes)
         if click is not None:
-            apply_click(tables, writes, click, event.message.partition, event.message.offset)
+            apply_click(tables, intake.session_steps, writes, click, event.message.partition, event.message.offset)
             intake.accepted(event, CLICKS.base, writes)
 
     @processor.app.agent(processor.topics.clicks, name="clicks", concurrency=1)

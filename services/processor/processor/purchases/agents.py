@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from processor import batches
 from processor.intake import alert_event_id
+from processor.seen import FirstSeen
 from processor.tally import Writes, key_for
 from souk.contract import PURCHASES, Alert, Purchase, decode_purchase, encode, format_money
 
@@ -21,7 +22,7 @@ def cents(amount: Decimal) -> int:
     return int(amount.scaleb(2))
 
 
-def apply_purchase(tables: Tables, writes: Writes, purchase: Purchase, partition: int, offset: int) -> None:
+def apply_purchase(tables: Tables, steps: FirstSeen, writes: Writes, purchase: Purchase, partition: int, offset: int) -> None:
     """Fold one admitted order into the tables (idempotent per offset, see tally.py)."""
     total = cents(purchase.total)
     t = purchase.event_time_ms
@@ -47,7 +48,7 @@ def apply_purchase(tables: Tables, writes: Writes, purchase: Purchase, partition
     shop = key_for(partition, "shop")
     writes.bump_windows(tables.shop_to_revenue_60s, shop, t, (total, 1), offset)
     writes.bump_windows(tables.shop_to_revenue_5m, shop, t, (total, 1), offset)
-    if writes.first_seen_in_window(tables.session_to_orders, key_for(partition, purchase.session_id), t, "purchase", offset):
+    if steps.first(writes, PURCHASES.base, purchase.session_id, "purchase", t, offset):
         writes.bump_windows(tables.purchase_to_sessions, key_for(partition, "purchase"), t, (1,), offset)
 
 
@@ -79,7 +80,7 @@ def register(processor: Processor) -> Any:
         alert = high_ticket_alert(purchase, threshold, message.topic, message.partition, message.offset)
         if alert is not None:
             await processor.topics.alerts.send(key=alert.key().encode("utf-8"), value=encode(alert))
-        apply_purchase(tables, writes, purchase, message.partition, message.offset)
+        apply_purchase(tables, intake.session_steps, writes, purchase, message.partition, message.offset)
         intake.accepted(event, PURCHASES.base, writes)
 
     @processor.app.agent(processor.topics.purchases, name="purchases", concurrency=1)
