@@ -59,6 +59,7 @@ class Result:
     bytes: int
     sizes: list[int]
     note: str = ""
+    load: str = ""
 
     @property
     def rate(self) -> float:
@@ -127,6 +128,7 @@ def measure_archiver(
     base_dir: str,
     roll_records: int,
     roll_seconds: float,
+    processes: int,
     work: Path,
 ) -> Result:
     group = f"bench-archiver-{prefix}{int(time.time())}"
@@ -139,12 +141,14 @@ def measure_archiver(
         ARCHIVER_GROUP=group,
         ARCHIVER_ROLL_RECORDS=str(roll_records),
         ARCHIVER_ROLL_SECONDS=str(roll_seconds),
+        ARCHIVER_PROCESSES=str(processes),
     )
     log_path = work / "archiver.log"
     with log_path.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "archiver"], env=env, stdout=out, stderr=out)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     total = sum(target.values())
+    load_before = os.getloadavg()[0]
     try:
         while True:
             if proc.poll() is not None:
@@ -166,10 +170,11 @@ def measure_archiver(
     sizes = hdfs_files(WebHdfsDestination(settings.hdfs_url, settings.hdfs_user), base_dir, ".parquet")
     most_files = max((r["files"] for r in rolls), default=0)
     note = (
-        f"{len(rolls)} rolls (ARCHIVER_ROLL_RECORDS={roll_records}, ARCHIVER_ROLL_SECONDS={roll_seconds:g}),"
-        f" at most {most_files} file(s) per partition per roll (one per event-time hour)"
+        f"{len(rolls)} rolls (ARCHIVER_ROLL_RECORDS={roll_records}, ARCHIVER_ROLL_SECONDS={roll_seconds:g},"
+        f" ARCHIVER_PROCESSES={processes}), at most {most_files} file(s) per partition per roll (one per event-time hour)"
     )
-    return Result("archiver → Parquet", total, done - started, len(sizes), sum(sizes), sizes, note)
+    load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+    return Result("archiver → Parquet", total, done - started, len(sizes), sum(sizes), sizes, note, load)
 
 
 def flume_sink_drained(port: int) -> int | None:
@@ -215,6 +220,7 @@ def measure_flume(settings: StackSettings, prefix: str, target: dict[TopicPartit
     env.update(component.env(private))
     total = sum(target.values())
     log_path = work / "flume.log"
+    load_before = os.getloadavg()[0]
     with log_path.open("wb") as out:
         proc = subprocess.Popen(component.command(private), env=env, stdout=out, stderr=out)
     try:
@@ -237,22 +243,22 @@ def measure_flume(settings: StackSettings, prefix: str, target: dict[TopicPartit
             proc.kill()
     assert started is not None  # set once the agent answered, before it drained anything
     sizes = [s for base in BASES for s in hdfs_files(dest, f"/user/flume/kafka-data/{prefix}{base}", "")]
-    return Result("flume-kafka → text", total, done - started, len(sizes), sum(sizes), sizes, "file channel, HDFS sink (JSON lines)")
+    load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+    return Result("flume-kafka → text", total, done - started, len(sizes), sum(sizes), sizes, "file channel, HDFS sink (JSON lines)", load)
 
 
 def table(results: list[Result], baseline: Result | str, prefill_s: float, events: int) -> str:
     rows = [
         f"lake ingest, {events:,} events on 3 topics x 6 partitions" + (f" (prefill {events / prefill_s:,.0f} ev/s)" if prefill_s else ""),
         "",
-        "| path | events | seconds | events/s | vs flume-kafka | files | MB | median file KB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| path | events | seconds | events/s | vs flume-kafka | files | MB | median file KB | load (1 min, start → end) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in [*results, *([baseline] if isinstance(baseline, Result) else [])]:
         ratio = f"{r.rate / baseline.rate:.2f}x" if isinstance(baseline, Result) and baseline.rate else "n/a"
         median = statistics.median(r.sizes) / 1024 if r.sizes else 0
-        rows.append(
-            f"| {r.path} | {r.events:,} | {r.seconds:.1f} | {r.rate:,.0f} | {ratio} | {r.files} | {r.bytes / 1e6:.1f} | {median:,.0f} |"
-        )
+        size = f"{r.files} | {r.bytes / 1e6:.1f} | {median:,.0f}"
+        rows.append(f"| {r.path} | {r.events:,} | {r.seconds:.1f} | {r.rate:,.0f} | {ratio} | {size} | {r.load} |")
     rows.append("")
     rows.extend(f"{r.path}: {r.note}" for r in results if r.note)
     if isinstance(baseline, str):
@@ -267,6 +273,7 @@ def main() -> int:
     parser.add_argument(
         "--roll-seconds", type=float, default=5.0, help="ARCHIVER_ROLL_SECONDS: bounds the wait for the last, partial rolls of the drain"
     )
+    parser.add_argument("--processes", type=int, default=3, help="ARCHIVER_PROCESSES for the run (1: one process)")
     parser.add_argument("--no-flume", action="store_true", help="skip the Flume baseline")
     parser.add_argument("--keep", action="store_true", help="keep the topics and HDFS files")
     parser.add_argument("--seed", type=int, default=1)
@@ -285,7 +292,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-lake-") as tmp:
         work = Path(tmp)
         say("archiver: draining")
-        archiver = measure_archiver(settings, prefix, target, base_dir, args.roll_records, args.roll_seconds, work)
+        archiver = measure_archiver(settings, prefix, target, base_dir, args.roll_records, args.roll_seconds, args.processes, work)
         say(f"archiver: {archiver.rate:,.0f} ev/s")
         baseline: Result | str = "n/a (--no-flume)"
         if not args.no_flume:

@@ -1,4 +1,7 @@
-"""`python -m archiver`: run the archiver until SIGTERM/SIGINT (then flush, commit, exit 0)."""
+"""`python -m archiver`: run the archiver until SIGTERM/SIGINT (then flush, commit, exit 0).
+
+With ARCHIVER_PROCESSES > 1 this process only starts and watches one child per topic group.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +32,11 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+
+    if settings.processes > 1 and len(settings.topic_bases) > 1:
+        from archiver.processes import run_processes
+
+        return run_processes(settings, stop)
 
     from archiver.app import run
     from archiver.exceptions import ArchiverError

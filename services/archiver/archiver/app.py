@@ -6,8 +6,9 @@ import threading
 import time
 from pathlib import Path
 
-from kafka import TopicPartition
+from aiokafka.structs import TopicPartition
 
+from archiver.committer import BackgroundCommitter
 from archiver.destinations import Destination, WebHdfsDestination
 from archiver.kafka_io import KafkaDeadLetters, KafkaSource
 from archiver.layout import Layout
@@ -42,10 +43,13 @@ def run(settings: ArchiverSettings, stop: threading.Event, destination: Destinat
     """Archive until `stop` is set, then commit everything buffered. Raises GaveUp on a lasting outage."""
     kafka_backoff = Backoff(settings.kafka_retry_s)
     dest = destination or hdfs_destination(settings)
-    topics = {spec.name(settings.topic_prefix): spec.base for spec in SOURCE_TOPICS}
+    topics = {spec.name(settings.topic_prefix): spec.base for spec in SOURCE_TOPICS if spec.base in settings.topic_bases}
     source = KafkaSource(settings.kafka_bootstrap, settings.group_id, kafka_backoff, check_crcs=settings.check_crcs)
     dlq = KafkaDeadLetters(settings.kafka_bootstrap, DLQ.name(settings.topic_prefix), kafka_backoff)
-    archiver = Archiver(Layout(settings.base_dir), dest, dlq, topics, policy_from(settings), on_commit=source.commit)
+    # Rolls are encoded and uploaded on a background thread while the next ones are read; the
+    # records they hold count once more against the memory bound (so at most twice it in all).
+    committer = BackgroundCommitter(max_records=settings.max_buffered_records)
+    archiver = Archiver(Layout(settings.base_dir), dest, dlq, topics, policy_from(settings), on_commit=source.commit, committer=committer)
     try:
         positions: dict[TopicPartition, int | None] = {}
         for topic in topics:
@@ -77,6 +81,7 @@ def run(settings: ArchiverSettings, stop: threading.Event, destination: Destinat
         beat(settings.heartbeat_file, archiver, source, positions)
         log.info("archiver.stopped", files=archiver.stats.files, records=archiver.stats.records, dead_letters=archiver.stats.dead_letters)
     finally:
+        archiver.close()
         dlq.close()
         source.close()
 
@@ -91,6 +96,6 @@ def beat(path: Path | None, archiver: Archiver, source: KafkaSource, tps: dict[T
     s = archiver.stats
     line = f"lag={'?' if lag is None else lag} files={s.files} records={s.records} buffered={archiver.buffered} dlq={s.dead_letters}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(line + "\n", encoding="utf-8")
     tmp.replace(path)

@@ -10,6 +10,8 @@ A roll of one partition's buffer (records at offsets a..b, possibly spanning sev
   4. rename the manifest to `_archiver/wal/<topic>/<partition>/<b>.json`      ← the commit point
   5. rename each temp file to its final, offset-named path                     (idempotent)
   6. delete the previous manifest
+Steps 1–6 run in a Committer (committer.py): inline, or on one background thread that takes the
+rolls in the order they were handed over, so that the consumer reads on while a roll is uploaded.
 On start, every manifest still present is replayed (step 5 again) and consumption resumes at
 b + 1 of the newest one; whatever is left in the temp area belongs to uncommitted rolls and is
 deleted. The README spells out why this loses and duplicates nothing.
@@ -17,13 +19,16 @@ deleted. The README spells out why this loses and duplicates nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from archiver.committer import Committer, InlineCommitter
 from archiver.destinations import Destination
 from archiver.formats import FORMATS, Rows, to_parquet
 from archiver.layout import HOUR_MS, SUCCESS, FileName, Hour, Layout, manifest_offset
@@ -110,10 +115,15 @@ class Archiver:
         policy: RollPolicy | None = None,
         *,
         on_commit: Callable[[str, int, int], None] | None = None,
+        committer: Committer | None = None,
         wall_clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`topics` maps each consumed topic name to its base name (`test-x.clicks` → `clicks`)."""
+        """`topics` maps each consumed topic name to its base name (`test-x.clicks` → `clicks`).
+
+        Rolls run on `committer` (default: inline, in the caller's thread); `on_commit` hears of each
+        committed roll in the caller's thread, from `roll`, `tick` or `flush_all`.
+        """
         unknown = set(topics.values()) - set(FORMATS)
         if unknown:
             raise ValueError(f"no Parquet format for topics {sorted(unknown)}")
@@ -123,6 +133,8 @@ class Archiver:
         self.topics = topics
         self.policy = policy or RollPolicy()
         self.on_commit = on_commit
+        self.committer: Committer = committer or InlineCommitter()
+        self.commits: deque[tuple[str, int, int]] = deque()
         self.wall_clock = wall_clock
         self.monotonic = monotonic
         self.buffers: dict[tuple[str, int], Buffer] = {}
@@ -253,6 +265,8 @@ class Archiver:
 
     def tick(self) -> None:
         """Roll the buffers whose time is up and close the hours that are past their lateness."""
+        self.committer.check()
+        self._report_commits()
         now = self.monotonic()
         for buf in list(self.buffers.values()):
             if not buf.empty and now - buf.opened_at >= self.policy.seconds:
@@ -260,16 +274,34 @@ class Archiver:
         self.close_hours()
 
     def flush_all(self, reason: str = "shutdown") -> None:
+        """Roll every buffer and return once all of it is committed."""
         for buf in list(self.buffers.values()):
             if not buf.empty:
                 self.roll(buf, reason)
+        self.committer.wait()
+        self._report_commits()
+
+    def close(self) -> None:
+        """Stop the committer (what it holds is not committed: call flush_all first to keep it)."""
+        self.committer.close()
 
     # -- rolls ------------------------------------------------------------------------------
 
     def roll(self, buf: Buffer, reason: str) -> None:
-        """Commit the buffer as files, exactly once (steps 1–6 in the module docstring)."""
+        """Hand the buffer to the committer as one roll (steps 1–6 in the module docstring) and start a new one."""
         if buf.empty:
             return
+        key = (buf.topic, buf.partition)
+        self.buffers[key] = Buffer(buf.topic, buf.topic_base, buf.partition)
+        self.buffered -= buf.records + buf.dead_letters
+        pending = self.clocks[buf.topic_base].pending
+        for hour_index in buf.by_hour:
+            pending.add(Hour(hour_index))
+        self.committer.submit(lambda: self._commit(buf, reason), buf.records + buf.dead_letters)
+        self._report_commits()
+
+    def _commit(self, buf: Buffer, reason: str) -> None:
+        """Steps 1–6 of one roll; runs in the committer, after every roll submitted before it."""
         assert buf.first_offset is not None and buf.last_offset is not None
         topic, partition, base = buf.topic, buf.partition, buf.topic_base
         roll_id = f"{buf.last_offset:020d}-{uuid.uuid4().hex[:8]}"
@@ -323,10 +355,14 @@ class Archiver:
             files=len(files),
             reason=reason,
         )
-        self.buffered -= buf.records + buf.dead_letters
-        self.buffers[(topic, partition)] = Buffer(topic, base, partition)
-        if self.on_commit is not None:
-            self.on_commit(topic, partition, buf.last_offset + 1)
+        self.commits.append((topic, partition, buf.last_offset + 1))
+
+    def _report_commits(self) -> None:
+        """Pass committed positions to `on_commit` in the consumer's thread (Kafka clients are not thread-safe)."""
+        while self.commits:
+            topic, partition, next_offset = self.commits.popleft()
+            if self.on_commit is not None:
+                self.on_commit(topic, partition, next_offset)
 
     def _apply(self, manifest: dict[str, Any], *, recovering: bool) -> None:
         """Move a committed roll's files to their final names; safe to repeat after any crash."""
@@ -344,7 +380,8 @@ class Archiver:
                 self.dest.delete(f["tmp"])
             else:
                 log.info("archiver.file.committed", path=f["final"], records=f["records"], bytes=f["bytes"], recovering=recovering)
-            self.clocks[base].pending.add(Hour.parse(f["date"], f["hour"]))
+            if recovering:  # a live roll added its hours when it was submitted, in the consumer's thread
+                self.clocks[base].pending.add(Hour.parse(f["date"], f["hour"]))
 
     # -- hours ------------------------------------------------------------------------------
 
@@ -366,8 +403,11 @@ class Archiver:
                 for buf in list(self.buffers.values()):
                     if buf.topic_base == base and hour.index in buf.by_hour:
                         self.roll(buf, "hour closed")
-                self.dest.write(self.layout.success_path(base, hour), b"")
+                self.committer.submit(functools.partial(self._write_success, base, hour, idle), 0)
                 clock.pending.discard(hour)
                 self.closed[base].add(hour)
                 self.stats.hours_closed += 1
-                log.info("archiver.hour.closed", topic=base, date=hour.date, hour=hour.hour, idle=idle)
+
+    def _write_success(self, base: str, hour: Hour, idle: bool) -> None:
+        self.dest.write(self.layout.success_path(base, hour), b"")
+        log.info("archiver.hour.closed", topic=base, date=hour.date, hour=hour.hour, idle=idle)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from archiver.committer import BackgroundCommitter, InlineCommitter
 from archiver.destinations import LocalDestination
 from archiver.exceptions import GaveUp
 from archiver.layout import HOUR_MS, Layout
@@ -80,15 +82,22 @@ def test_only_dead_letters_still_advance_the_resume_offset(local: LocalDestinati
     assert recover_all(make_archiver(local))[("t.inventory", 1)] == 3
 
 
+def committer_of(kind: str) -> InlineCommitter | BackgroundCommitter:
+    return BackgroundCommitter(max_records=12) if kind == "background" else InlineCommitter()
+
+
+@pytest.mark.parametrize("committer", ["inline", "background"])
 @pytest.mark.parametrize("invalid_every", [0, 4])
-def test_a_crash_at_any_step_loses_and_duplicates_nothing(tmp_path: Path, invalid_every: int) -> None:
+def test_a_crash_at_any_step_loses_and_duplicates_nothing(tmp_path: Path, invalid_every: int, committer: str) -> None:
+    """Inline, the crash stops the caller; in the background, it stops the committer and surfaces in the caller later."""
     log = scripted_log(events_per_partition=15, partitions=1, invalid_every=invalid_every, hours=2, topics=("t.purchases",))
     policy = RollPolicy(records=5, span_ms=10 * HOUR_MS)
     # Count the changes a clean run makes, then crash at each of them in turn.
     clean = FaultyDestination(LocalDestination(tmp_path / "clean"))
-    archiver = make_archiver(clean, policy=policy)
+    archiver = make_archiver(clean, policy=policy, committer=committer_of(committer))
     log.feed(archiver, recover_all(archiver, partitions=1))
     archiver.flush_all()
+    archiver.close()
     total_changes = clean.changes
     assert total_changes > 20
     for crash_at in range(1, total_changes + 1):
@@ -96,17 +105,19 @@ def test_a_crash_at_any_step_loses_and_duplicates_nothing(tmp_path: Path, invali
         local = LocalDestination(root)
         dlq = ListDeadLetters()
         faulty = FaultyDestination(local, crash_at=crash_at)
-        archiver = make_archiver(faulty, dlq, policy=policy)
+        archiver = make_archiver(faulty, dlq, policy=policy, committer=committer_of(committer))
         with pytest.raises(Crash):
             log.feed(archiver, recover_all(archiver, partitions=1))
             archiver.flush_all()
+        archiver.close()
         # Readers in between see only whole files and no row twice.
         seen = lake_ids(local)
         assert max(seen.values(), default=1) == 1, crash_at
         assert not visible_temp_files(root)
-        restarted = make_archiver(local, dlq, policy=policy)
+        restarted = make_archiver(local, dlq, policy=policy, committer=committer_of(committer))
         log.feed(restarted, recover_all(restarted, partitions=1))
         restarted.flush_all()
+        restarted.close()
         assert lake_ids(local) == Counter(log.event_ids), f"crash at change {crash_at}"
         # The DLQ is at-least-once: a rejected record is never lost, and is repeated only when
         # the crash came before its roll committed.
@@ -255,3 +266,62 @@ def test_a_restart_finds_hours_left_open(local: LocalDestination) -> None:
     mono.now += 121
     restarted.tick()
     assert read_lake(local, LAYOUT, "clicks").hours_with_success == {"date=2026-01-01/hour=00", "date=2026-01-01/hour=01"}
+
+
+def test_background_rolls_commit_in_order_and_report_to_the_callers_thread(local: LocalDestination) -> None:
+    log = scripted_log(events_per_partition=60, invalid_every=7)
+    reported: list[tuple[str, int, int, str]] = []
+    archiver = make_archiver(
+        local,
+        committer=BackgroundCommitter(max_records=25),
+        on_commit=lambda topic, partition, offset: reported.append((topic, partition, offset, threading.current_thread().name)),
+    )
+    log.feed(archiver, recover_all(archiver))
+    archiver.flush_all()
+    archiver.close()
+    assert lake_ids(local) == Counter(log.event_ids)
+    assert {name for *_, name in reported} == {threading.current_thread().name}
+    for key, values in log.values.items():
+        offsets = [offset for topic, partition, offset, _ in reported if (topic, partition) == key]
+        assert offsets == sorted(offsets) and offsets[-1] == len(values)
+    assert recover_all(make_archiver(local)) == {key: len(values) for key, values in log.values.items()}
+
+
+def test_a_background_failure_stops_later_rolls_and_is_raised_in_the_caller() -> None:
+    committer = BackgroundCommitter(max_records=10)
+    ran: list[int] = []
+    release = threading.Event()
+
+    def first() -> None:
+        release.wait(10)
+        raise GaveUp("hdfs unavailable for 300 s (write)")
+
+    committer.submit(first, 5)
+    committer.submit(lambda: ran.append(2), 5)
+    release.set()
+    with pytest.raises(GaveUp):
+        committer.wait()
+    with pytest.raises(GaveUp):
+        committer.submit(lambda: ran.append(3), 1)
+    assert ran == []
+    committer.close()
+
+
+def test_background_submit_blocks_while_the_records_in_flight_are_at_the_bound() -> None:
+    committer = BackgroundCommitter(max_records=10)
+    release = threading.Event()
+    committer.submit(lambda: release.wait(10) and None, 8)
+    submitted = threading.Event()
+
+    def submit_second() -> None:
+        committer.submit(lambda: None, 5)
+        submitted.set()
+
+    second = threading.Thread(target=submit_second)
+    second.start()
+    assert not submitted.wait(0.3)  # 8 + 5 > 10: waits for the first job
+    release.set()
+    assert submitted.wait(10)
+    second.join()
+    committer.wait()
+    committer.close()

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from archiver.app import run
 from archiver.destinations import WebHdfsDestination
@@ -79,6 +80,13 @@ def archiver_env(stack: Any, topics: Any, base_dir: str, tmp_path: Path, **extra
 def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "archiver"], env=env, stdout=out, stderr=out)
+
+
+def alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def lake_ids(dest: Any, base_dir: str) -> dict[str, Counter[str]]:
@@ -190,8 +198,11 @@ def test_kill_9_at_random_moments_under_load_loses_and_duplicates_nothing(
             proc = start(env, tmp_path / "archiver.log")
             archiver_proc.append(proc)
             time.sleep(rng.uniform(2.0, 6.0))  # a random moment in the archiver's life, not a wait for a condition
+            children = psutil.Process(proc.pid).children()
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+            # The per-topic processes die with the parent: no orphan writes beside the next archiver.
+            poll_until(lambda: not any(alive(child) for child in children), "the archiver's child processes to die", timeout=30)  # noqa: B023
             kills += 1
         load.join()
         proc = start(env, tmp_path / "archiver.log")
