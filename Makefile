@@ -15,12 +15,13 @@ SERVICE_PACKAGES := $(foreach d,$(SERVICE_PROJECTS),$(d)$(subst -,_,$(notdir $(p
 PY_DIRS := $(wildcard souk services flume tests bench)
 PYTEST_ARGS ?=
 
-.PHONY: help install up test lint unit down clean distclean status
+.PHONY: help install up test lint unit down clean distclean status images
 
 help:
 	@echo "make up      install what is missing (venv, jars, MariaDB) and start the stack"
 	@echo "make test    lint, type-check and run every test (starts the stack if needed)"
 	@echo "make down    stop everything, keep data     make clean   stop and delete data and logs"
+	@echo "make images  build the podman images of compose/ (see compose/README.md)"
 
 $(STAMP): requirements.lock pyproject.toml $(wildcard services/*/pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "souk needs Python 3.11 (found %d.%d): set PYTHON=python3.11" % sys.version_info[:2])'
@@ -36,6 +37,8 @@ up: install
 	@echo
 	@echo "souk is up. Where to look:"
 	@echo "  souk status           $(BIN)/souk status"
+	@echo "  dashboard             http://127.0.0.1:$${DASHBOARD_PORT:-8050}/"
+	@echo "  processor views       http://127.0.0.1:$${PROCESSOR_PORT:-6066}/totals"
 	@echo "  Kafka                 127.0.0.1:$${KAFKA_PORT:-9092}"
 	@echo "  HDFS NameNode UI      http://127.0.0.1:$${HDFS_NAMENODE_HTTP_PORT:-9870}/"
 	@echo "  MariaDB               127.0.0.1:$${MYSQL_PORT:-3306} (user souk, password in $(SOUK_HOME)/secrets/mysql-password)"
@@ -62,6 +65,10 @@ down:
 
 clean: down
 	rm -rf $(SOUK_HOME)/data $(SOUK_HOME)/logs $(SOUK_HOME)/run $(SOUK_HOME)/conf $(SOUK_HOME)/test-results
+
+# Containers on top of the local stack: a Debian base from debootstrap, one image per service.
+images:
+	compose/build-images.sh
 
 # Also the jar cache and the venv: the next `make up` downloads everything again.
 distclean: clean
