@@ -126,8 +126,14 @@ def latency(bootstrap: str, prefix: str, port: int, traffic: Traffic, rate: floa
 def spark_rows(settings: Any, prefix: str, records: list[Any], proc_rate: float, proc_p99: float, args: Any) -> list[Row]:
     """The seeds' Spark Structured Streaming query on the same purchases: throughput and latency beside the worker's."""
     import stream_spark
+    from kafka import KafkaConsumer, TopicPartition
 
     purchases = sum(1 for r in records if r.base == "purchases")
+    # Everything on the topic, the worker's paced traffic included, is Spark's first backlog.
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    topic = prefix + "purchases"
+    on_topic = sum(consumer.end_offsets([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]).values())
+    consumer.close()
     to_epoch = time.time() - time.perf_counter()
 
     def paced() -> list[float]:
@@ -140,7 +146,7 @@ def spark_rows(settings: Any, prefix: str, records: list[Any], proc_rate: float,
         return purchases
 
     rate, first_s, latencies = stream_spark.measure(
-        settings.home / "jars", settings.kafka_bootstrap, prefix + "purchases", purchases, refill, paced, args.timeout
+        settings.home / "jars", settings.kafka_bootstrap, topic, on_topic, refill, paced, args.timeout
     )
     latencies.sort()
     p50 = statistics.median(latencies) if latencies else float("nan")

@@ -33,6 +33,12 @@ SCHEMAS: Final = {
     f"total {MONEY_TYPE}, {_COMMON_TAIL}",
     "inventory": f"{_COMMON_HEAD}, product_id string, category string, delta bigint, reason string, stock_level bigint, {_COMMON_TAIL}",
 }
+# What the day views read of each topic (besides `date` and `hour`): the rest is never parsed.
+VIEW_COLUMNS: Final = {
+    "clicks": ("event_id", "session_id", "page", "action", "product_id", "category"),
+    "purchases": ("event_id", "event_time", "order_id", "session_id", "user_id", "city", "payment_method", "lines", "total"),
+    "inventory": ("event_id", "event_time_ms", "kafka_offset", "product_id", "category", "delta", "reason", "stock_level"),
+}
 
 
 def topic_dir(settings: BatchSettings, topic: str) -> str:
@@ -48,35 +54,69 @@ def empty(spark: SparkSession, topic: str) -> DataFrame:
     return spark.createDataFrame([], f"{SCHEMAS[topic]}, date string, hour int")
 
 
-def _typed(df: DataFrame, topic: str) -> DataFrame:
-    """The archive's columns cast to the canonical types (older files may carry narrower decimals)."""
+def _typed(df: DataFrame, topic: str, only_date: str | None = None) -> DataFrame:
+    """The archive's columns cast to the canonical types (older files may carry narrower decimals).
+    `only_date`: the one date read, a constant (formatting the partition value costs per row)."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StructType
 
     schema = StructType.fromDDL(SCHEMAS[topic])
     assert isinstance(schema, StructType)
     columns = [F.col(field.name).cast(field.dataType).alias(field.name) for field in schema.fields]
-    return df.select(*columns, F.date_format("date", "yyyy-MM-dd").alias("date"), F.col("hour").cast("int").alias("hour"))
+    date = F.lit(only_date) if only_date else F.date_format("date", "yyyy-MM-dd")
+    return df.select(*columns, date.alias("date"), F.col("hour").cast("int").alias("hour"))
 
 
 def read_topic(
-    spark: SparkSession, settings: BatchSettings, topic: str, dates: list[str] | None = None, hdfs: Hdfs | None = None
+    spark: SparkSession,
+    settings: BatchSettings,
+    topic: str,
+    dates: list[str] | None = None,
+    hdfs: Hdfs | None = None,
+    columns: tuple[str, ...] | None = None,
+    dedupe: bool = True,
 ) -> DataFrame:
-    """Events of `topic` on `dates` (all dates when None), one row per event_id."""
+    """Events of `topic` on `dates` (all dates when None), one row per event_id (unless not `dedupe`),
+    with `columns` (all when None) and `date`, `hour`. Only the columns asked for are read."""
     hdfs = hdfs or Hdfs(settings)
     base = topic_dir(settings, topic)
     present = [name.removeprefix("date=") for name in hdfs.list(base) if name.startswith("date=")]
     wanted = present if dates is None else [d for d in dates if d in present]
     if not wanted:
-        return empty(spark, topic)
+        return _columns(empty(spark, topic), columns)
     paths = [settings.uri(f"{base}/date={d}") for d in wanted]
     try:
         raw = spark.read.option("basePath", settings.uri(base)).parquet(*paths)
     except Exception as exc:  # Spark says "unable to infer schema" for directories holding only markers
         if "UNABLE_TO_INFER_SCHEMA" in str(exc) or "Unable to infer schema" in str(exc):
-            return empty(spark, topic)
+            return _columns(empty(spark, topic), columns)
         raise
-    return _typed(raw, topic).dropDuplicates(["event_id"])
+    typed = _columns(_typed(raw, topic, wanted[0] if len(wanted) == 1 else None), columns)
+    return typed.dropDuplicates(["event_id"]) if dedupe else typed
+
+
+def _columns(df: DataFrame, columns: tuple[str, ...] | None) -> DataFrame:
+    return df if columns is None else df.select(*columns, "date", "hour")
+
+
+def drop_repeated_events(events: DataFrame, max_suspects: int = 10_000) -> DataFrame:
+    """One row per event_id, as dropDuplicates(["event_id"]), for a cached `events`.
+
+    dropDuplicates shuffles every row. Duplicates are rare (a redelivery archived twice), so this
+    hashes the ids in one pass over the cache and deduplicates exactly only the rows whose hash
+    occurs more than once; the others are unique ids already. Runs one Spark job.
+    """
+    from pyspark.sql import functions as F
+
+    hashed = F.xxhash64("event_id")
+    repeated = events.groupBy(hashed.alias("id_hash")).count().where(F.col("count") > 1)
+    suspects = [row["id_hash"] for row in repeated.select("id_hash").limit(max_suspects + 1).collect()]
+    if not suspects:
+        return events
+    if len(suspects) > max_suspects:
+        return events.dropDuplicates(["event_id"])
+    suspect = hashed.isin(suspects)
+    return events.where(~suspect).unionByName(events.where(suspect).dropDuplicates(["event_id"]))
 
 
 @dataclass
@@ -87,9 +127,10 @@ class Day:
     purchases: DataFrame
     inventory: DataFrame
     lines: DataFrame  # one row per purchase line, with the order's fields and `amount`
+    cached: tuple[DataFrame, ...] = ()  # what to release when done
 
     def unpersist(self) -> None:
-        for df in (self.clicks, self.purchases, self.inventory):
+        for df in self.cached:
             df.unpersist()
 
 
@@ -119,11 +160,13 @@ def explode_lines(purchases: DataFrame) -> DataFrame:
     )
 
 
-def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hdfs: Hdfs | None = None, cache: bool = True) -> Day:
-    """The three topics on `dates`; cached, since every view reads them again."""
+def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hdfs: Hdfs | None = None) -> Day:
+    """The three topics on `dates`, with the columns the day views read, deduplicated and cached
+    (every view reads them again): the archive is read and parsed once per run."""
     hdfs = hdfs or Hdfs(settings)
-    frames = {topic: read_topic(spark, settings, topic, dates, hdfs) for topic in TOPICS}
-    if cache:
-        for df in frames.values():
-            df.cache()
-    return Day(frames["clicks"], frames["purchases"], frames["inventory"], explode_lines(frames["purchases"]))
+    frames, cached = {}, []
+    for topic in TOPICS:
+        events = read_topic(spark, settings, topic, dates, hdfs, columns=VIEW_COLUMNS[topic], dedupe=False).cache()
+        cached.append(events)
+        frames[topic] = drop_repeated_events(events)
+    return Day(frames["clicks"], frames["purchases"], frames["inventory"], explode_lines(frames["purchases"]), tuple(cached))

@@ -27,20 +27,21 @@ def view_dir(settings: BatchSettings, name: str) -> str:
 
 
 def write_day_view(settings: BatchSettings, view: DayView, day: Day, dates: list[str], hdfs: Hdfs) -> int:
-    """Compute `view` over `day` and replace its partitions of `dates`; the number of rows written."""
+    """Compute `view` over `day` and replace its partitions of `dates`; the number of rows written.
+
+    One Spark job: the rows per date are counted by an observation of the write itself."""
+    from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
-    out = view.build(day, settings.top_n).where(F.col("date").isin(dates)).orderBy(*view.order).coalesce(1).cache()
-    try:
-        counts = {row["date"]: row["count"] for row in out.groupBy("date").count().collect()}
-        if counts:
-            out.write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy("date").parquet(
-                settings.uri(view_dir(settings, view.name))
-            )
-    finally:
-        out.unpersist()
+    rows = Observation(f"rows_{view.name}")
+    per_date = [F.sum(F.when(F.col("date") == date, 1).otherwise(0)).alias(date) for date in dates]
+    out = view.build(day, settings.top_n).where(F.col("date").isin(dates)).repartition(1).sortWithinPartitions(*view.order)
+    out.observe(rows, *per_date).write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy("date").parquet(
+        settings.uri(view_dir(settings, view.name))
+    )
+    counts = {date: int(n or 0) for date, n in rows.get.items()}
     for date in dates:
-        if date not in counts:
+        if not counts.get(date):
             hdfs.delete(f"{view_dir(settings, view.name)}/date={date}", recursive=True)
     log.info("batch.view.written", view=view.name, dates=dates, rows=sum(counts.values()))
     return sum(counts.values())

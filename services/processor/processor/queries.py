@@ -217,6 +217,10 @@ def partial_affinity(tables: Tables, partitions: frozenset[int]) -> Partial:
         _add(out, key, [views, 0, 0, 0])
     for key, (units, cents, orders) in _rows(tables.product_to_sales, partitions):
         _add(out, key, [0, units, cents, orders])
+    # A category's orders are distinct orders (an order of two of its products counts once), as
+    # in the totals and the batch views; the key with no product carries them.
+    for category, (_cents, orders, _units) in _rows(tables.category_to_totals, partitions):
+        _add(out, f"{category}|", [0, 0, 0, orders])
     return out
 
 
@@ -225,7 +229,10 @@ def render_affinity(merged: Partial, n: int) -> dict[str, Any]:
     products: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for key, (views, units, cents, orders) in merged.items():
         category, _, product_id = key.partition("|")
-        _add(categories, category, [views, units, cents, orders])
+        if not product_id:
+            _add(categories, category, [0, 0, 0, orders])
+            continue
+        _add(categories, category, [views, units, cents, 0])
         products[category].append(
             {
                 "product_id": product_id,
