@@ -34,7 +34,7 @@ class ProcessorSettings:
     funnel_window_s: int = env("PROCESSOR_FUNNEL_SECONDS", 60, doc="tumbling window of the funnel")
     kpi_interval_s: float = env("PROCESSOR_KPI_SECONDS", 1.0, doc="how often the leader publishes a KPI snapshot")
     batch_events: int = env("PROCESSOR_BATCH_EVENTS", 2000, doc="at most this many events per batch (one write per key per batch)")
-    batch_s: float = env("PROCESSOR_BATCH_SECONDS", 0.2, doc="… or what arrived within this many seconds")
+    batch_s: float = env("PROCESSOR_BATCH_SECONDS", 0.05, doc="… or what arrived within this many seconds")
     guarantee: str = env("PROCESSOR_GUARANTEE", "at_least_once", doc="Faust processing_guarantee: at_least_once or exactly_once")
     log_level: str = env("PROCESSOR_LOG_LEVEL", "INFO")
 
