@@ -54,10 +54,11 @@ class FirstSeen:
     def first(self, writes: Writes, base: str, member: str, mark: str, event_time_ms: int, offset: int) -> bool:
         """True when ``member`` reaches ``mark`` for the first time in its window (or on a replay of that very event)."""
         windows = self._windows(base, writes.partition)
-        table = self.wrapper.table
+        batch_key = key_for(writes.partition, base, str(writes.first_offset))
         seen_key = f"{member}|{mark}"
         first = True
-        for start, end in table.window.ranges(event_time_ms / 1000.0):
+        for table, windowed_key in writes.windows(self.wrapper, batch_key, event_time_ms):
+            start = windowed_key[1][0]
             window = windows.get(start)
             if window is None:
                 window = windows[start] = {}
@@ -67,7 +68,7 @@ class FirstSeen:
                 first = False
                 continue
             window[seen_key] = offset
-            writes.add_mark(table, (key_for(writes.partition, base, str(writes.first_offset)), (start, end)), seen_key, offset)
+            writes.add_mark(table, windowed_key, seen_key, offset)
         return first
 
     def _prune(self, windows: dict[float, Window], newest: float) -> None:
