@@ -37,8 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import faust
 
     from processor.app import Processor
+    from processor.gaps import KafkaRangeReader
 
-    processor = Processor(settings)
+    processor = Processor(settings, reader=KafkaRangeReader(settings.kafka_bootstrap))
     from processor.changelogs import declare_changelogs
 
     try:

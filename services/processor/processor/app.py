@@ -15,6 +15,7 @@ from faust.transport.producer import ProducerBuffer
 from processor import kpis, views
 from processor.clicks import agents as click_agents
 from processor.cluster import Cluster
+from processor.gaps import Gaps, RangeReader
 from processor.intake import Intake
 from processor.inventory import agents as inventory_agents
 from processor.purchases import agents as purchase_agents
@@ -68,9 +69,20 @@ def make_app(settings: ProcessorSettings, *, store: str = "rocksdb://") -> faust
 class Processor:
     """The app and everything declared on it; one per worker process (or per unit test)."""
 
-    def __init__(self, settings: ProcessorSettings, *, store: str = "rocksdb://", sink: Callable[[str], Any] | None = None) -> None:
-        """``store="memory://"`` and a ``sink(base)`` returning fakes with ``async send(key=, value=)`` run it without servers."""
+    def __init__(
+        self,
+        settings: ProcessorSettings,
+        *,
+        store: str = "rocksdb://",
+        sink: Callable[[str], Any] | None = None,
+        reader: RangeReader | None = None,
+    ) -> None:
+        """``store="memory://"`` and a ``sink(base)`` returning fakes with ``async send(key=, value=)`` run it without servers.
+
+        ``reader`` reads back offsets Faust skipped (gaps.py); without one, nothing checks for them.
+        """
         self.settings = settings
+        self.reader = reader
         self.app = make_app(settings, store=store)
 
         def source(base: str) -> Any:
@@ -113,3 +125,15 @@ class Processor:
         }
         self.kpi_timer = kpis.register(self)
         views.register(self)
+
+        close = getattr(reader, "close", None)
+        if close is not None:
+
+            async def close_reader(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+                await close()
+
+            self.app.on_before_shutdown.connect(close_reader)
+
+    def gaps(self, base: str) -> Gaps | None:
+        """The gap check of one source topic's agent, when there is a reader."""
+        return None if self.reader is None else Gaps(self.reader, self.tables.topic_to_counts, base)

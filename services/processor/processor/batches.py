@@ -18,6 +18,7 @@ from typing import Any
 # when using take_events, so the event whose partition a batch writes for is set here.
 from faust.streams import _current_event
 
+from processor.gaps import Gaps
 from processor.tally import Writes
 
 Handler = Callable[[Any, Writes], Awaitable[None]]
@@ -29,12 +30,19 @@ def by_partition(events: Iterable[Any]) -> list[tuple[int, list[Any]]]:
     return [(partition, list(group)) for partition, group in groupby(ordered, key=lambda e: e.message.partition)]
 
 
-async def process(events: Iterable[Any], handle: Handler) -> None:
-    """Handle each event with the partition's Writes, then write the partition's keys once."""
+async def process(events: Iterable[Any], handle: Handler, gaps: Gaps | None = None) -> None:
+    """Handle each event with the partition's Writes, then write the partition's keys once.
+
+    With ``gaps``, offsets Faust skipped since the partition's last counted one are read back
+    and handled first (gaps.py).
+    """
     for partition, group in by_partition(events):
-        writes = Writes(partition, group[0].message.offset)
+        # Set before the gap check: the counts table reads the current event's partition.
         token = _current_event.set(weakref.ref(group[-1]))
         try:
+            if gaps is not None:
+                group = await gaps.fill(partition, group)
+            writes = Writes(partition, group[0].message.offset)
             for event in group:
                 await handle(event, writes)
             writes.flush()
@@ -42,6 +50,6 @@ async def process(events: Iterable[Any], handle: Handler) -> None:
             _current_event.reset(token)
 
 
-async def run(stream: Any, handle: Handler, max_events: int, within_s: float) -> None:
+async def run(stream: Any, handle: Handler, max_events: int, within_s: float, gaps: Gaps | None = None) -> None:
     async for events in stream.take_events(max_events, within=within_s):
-        await process(events, handle)
+        await process(events, handle, gaps)

@@ -35,6 +35,6 @@ def register(processor: Processor) -> Any:
 
     @processor.app.agent(processor.topics.clicks, name="clicks", concurrency=1)
     async def process_clicks(stream: Any) -> None:
-        await batches.run(stream, handle, settings.batch_events, settings.batch_s)
+        await batches.run(stream, handle, settings.batch_events, settings.batch_s, processor.gaps(CLICKS.base))
 
     return process_clicks

@@ -69,6 +69,6 @@ def register(processor: Processor) -> Any:
 
     @processor.app.agent(processor.topics.inventory, name="inventory", concurrency=1)
     async def process_inventory(stream: Any) -> None:
-        await batches.run(stream, handle, settings.batch_events, settings.batch_s)
+        await batches.run(stream, handle, settings.batch_events, settings.batch_s, processor.gaps(INVENTORY.base))
 
     return process_inventory

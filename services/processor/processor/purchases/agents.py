@@ -85,6 +85,6 @@ def register(processor: Processor) -> Any:
 
     @processor.app.agent(processor.topics.purchases, name="purchases", concurrency=1)
     async def process_purchases(stream: Any) -> None:
-        await batches.run(stream, handle, settings.batch_events, settings.batch_s)
+        await batches.run(stream, handle, settings.batch_events, settings.batch_s, processor.gaps(PURCHASES.base))
 
     return process_purchases
