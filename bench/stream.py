@@ -173,7 +173,7 @@ def faust_floor(bootstrap: str, prefix: str, n: int, timeout_s: float) -> float:
     out = Path(tempfile.mkdtemp(prefix="souk-bench-floor-")) / "rate"
     env = {**os.environ, "FLOOR_PREFIX": prefix, "FLOOR_EVENTS": str(n), "FLOOR_OUT": str(out), "KAFKA_BOOTSTRAP": bootstrap}
     script = Path(__file__).with_name("faust_floor.py")
-    command = [sys.executable, str(script), "worker", "-l", "warn"]
+    command = [sys.executable, str(script), "worker", "-l", "warn", "--without-web"]
     floor = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + timeout_s
