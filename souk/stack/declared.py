@@ -37,7 +37,7 @@ from typing import Any
 from souk.settings import REPO_ROOT
 from souk.stack import configs, install
 from souk.stack.errors import StackError
-from souk.stack.health import Health, _reason
+from souk.stack.health import Health, failure_reason
 from souk.stack.settings import StackSettings
 
 SEARCH = ("services/*/component.toml", "flume/*/component.toml")
@@ -70,7 +70,7 @@ def _health(spec: dict[str, Any], name: str, extra: Callable[[StackSettings], di
                 with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local http only
                     return Health(200 <= response.status < 300, f"GET {url} -> {response.status}")
             except OSError as exc:
-                return Health(False, f"GET {url} failed: {_reason(exc)}")
+                return Health(False, f"GET {url} failed: {failure_reason(exc)}")
 
         return http
     if kind == "heartbeat":

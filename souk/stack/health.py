@@ -67,7 +67,7 @@ def namenode(settings: StackSettings) -> Health:
         listing = http_json(url)
         entries = len(listing["FileStatuses"]["FileStatus"])
     except (OSError, ValueError, KeyError) as exc:
-        return Health(False, f"WebHDFS LISTSTATUS failed: {_reason(exc)}")
+        return Health(False, f"WebHDFS LISTSTATUS failed: {failure_reason(exc)}")
     return Health(True, f"WebHDFS ok, {entries} entries in /")
 
 
@@ -77,7 +77,7 @@ def datanode(settings: StackSettings) -> Health:
     try:
         bean = http_json(url)["beans"][0]
     except (OSError, ValueError, KeyError, IndexError) as exc:
-        return Health(False, f"NameNode JMX unavailable: {_reason(exc)}")
+        return Health(False, f"NameNode JMX unavailable: {failure_reason(exc)}")
     live, state = bean.get("NumLiveDataNodes", 0), bean.get("FSState", "?")
     if live < 1:
         return Health(False, "no live DataNode registered with the NameNode")
@@ -103,7 +103,7 @@ def mariadb_tcp(settings: StackSettings) -> Health:
             connection_timeout=3,
         )
     except Exception as exc:
-        return Health(False, f"connect failed: {_reason(exc)}")
+        return Health(False, f"connect failed: {failure_reason(exc)}")
     try:
         cur = conn.cursor()
         cur.execute("SELECT 1, VERSION()")
@@ -113,7 +113,8 @@ def mariadb_tcp(settings: StackSettings) -> Health:
     return Health(one == 1, f"SELECT 1 ok, {str(version).split('-')[0]}")
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a probe failed (HTTP status, socket error, first line of the message)."""
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code}"
     if isinstance(exc, urllib.error.URLError):
