@@ -11,7 +11,9 @@ contract events, then drains them with
     component is up (its jars and config are then known to work); else the baseline is "n/a".
 Rates count from the moment each consumer was ready (archiver.started / agent HTTP up) until all
 events are durably in HDFS (archiver: group offsets committed after each roll; Flume: the sink's
-EventDrainSuccessCount). Everything the bench made is deleted unless --keep.
+EventDrainSuccessCount). "CPU s" is the user + system time of the path's whole process tree, start
+and shutdown included: on a shared machine it varies far less with the load than the wall clock.
+Everything the bench made is deleted unless --keep.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import statistics
@@ -60,6 +63,7 @@ class Result:
     sizes: list[int]
     note: str = ""
     load: str = ""
+    cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -144,6 +148,7 @@ def measure_archiver(
         ARCHIVER_PROCESSES=str(processes),
     )
     log_path = work / "archiver.log"
+    cpu_before = children_cpu_s()
     with log_path.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "archiver"], env=env, stdout=out, stderr=out)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
@@ -164,6 +169,8 @@ def measure_archiver(
         admin.close()
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+    cpu = children_cpu_s() - cpu_before
     lines = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
     started = next(log_time(line) for line in lines if line.get("event") == "archiver.started")
     rolls = [line for line in lines if line.get("event") == "archiver.roll.committed"]
@@ -174,7 +181,13 @@ def measure_archiver(
         f" ARCHIVER_PROCESSES={processes}), at most {most_files} file(s) per partition per roll (one per event-time hour)"
     )
     load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
-    return Result("archiver → Parquet", total, done - started, len(sizes), sum(sizes), sizes, note, load)
+    return Result("archiver → Parquet", total, done - started, len(sizes), sum(sizes), sizes, note, load, cpu)
+
+
+def children_cpu_s() -> float:
+    """User + system CPU seconds of the child processes waited for so far (theirs and their children's)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def flume_sink_drained(port: int) -> int | None:
@@ -221,6 +234,7 @@ def measure_flume(settings: StackSettings, prefix: str, target: dict[TopicPartit
     total = sum(target.values())
     log_path = work / "flume.log"
     load_before = os.getloadavg()[0]
+    cpu_before = children_cpu_s()
     with log_path.open("wb") as out:
         proc = subprocess.Popen(component.command(private), env=env, stdout=out, stderr=out)
     try:
@@ -241,24 +255,29 @@ def measure_flume(settings: StackSettings, prefix: str, target: dict[TopicPartit
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+    cpu = children_cpu_s() - cpu_before
     assert started is not None  # set once the agent answered, before it drained anything
     sizes = [s for base in BASES for s in hdfs_files(dest, f"/user/flume/kafka-data/{prefix}{base}", "")]
     load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
-    return Result("flume-kafka → text", total, done - started, len(sizes), sum(sizes), sizes, "file channel, HDFS sink (JSON lines)", load)
+    return Result(
+        "flume-kafka → text", total, done - started, len(sizes), sum(sizes), sizes, "file channel, HDFS sink (JSON lines)", load, cpu
+    )
 
 
 def table(results: list[Result], baseline: Result | str, prefill_s: float, events: int) -> str:
     rows = [
         f"lake ingest, {events:,} events on 3 topics x 6 partitions" + (f" (prefill {events / prefill_s:,.0f} ev/s)" if prefill_s else ""),
         "",
-        "| path | events | seconds | events/s | vs flume-kafka | files | MB | median file KB | load (1 min, start → end) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| path | events | seconds | events/s | vs flume-kafka | CPU s | CPU µs/event | files | MB | median file KB | load (1 min) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in [*results, *([baseline] if isinstance(baseline, Result) else [])]:
         ratio = f"{r.rate / baseline.rate:.2f}x" if isinstance(baseline, Result) and baseline.rate else "n/a"
         median = statistics.median(r.sizes) / 1024 if r.sizes else 0
         size = f"{r.files} | {r.bytes / 1e6:.1f} | {median:,.0f}"
-        rows.append(f"| {r.path} | {r.events:,} | {r.seconds:.1f} | {r.rate:,.0f} | {ratio} | {size} | {r.load} |")
+        cpu = f"{r.cpu_s:.1f} | {r.cpu_s / r.events * 1e6:.1f}" if r.events else "n/a | n/a"
+        rows.append(f"| {r.path} | {r.events:,} | {r.seconds:.1f} | {r.rate:,.0f} | {ratio} | {cpu} | {size} | {r.load} |")
     rows.append("")
     rows.extend(f"{r.path}: {r.note}" for r in results if r.note)
     if isinstance(baseline, str):

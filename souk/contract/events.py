@@ -38,6 +38,7 @@ from souk.contract.vocabulary import (
     INVENTORY_REASONS,
     PAGES,
     PAYMENT_METHODS,
+    PRODUCT_ACTIONS,
 )
 
 __all__ = [
@@ -56,8 +57,6 @@ __all__ = [
 ]
 
 MAX_PURCHASE_LINES: Final = 100
-# Pages and actions that are about one product, so the click must say which.
-_PRODUCT_ACTIONS: Final = ("add_to_cart", "remove_from_cart")
 _KAFKA_TOPIC_MAX_LEN: Final = 249
 
 RawEncoding: TypeAlias = Literal["utf-8", "base64"]
@@ -103,7 +102,7 @@ class Click:
             check_id(self.product_id, "click.product_id")
         if self.category is not None:
             check_choice(self.category, "click.category", CATEGORIES, "category")
-        if self.page == "product" or self.action in _PRODUCT_ACTIONS:
+        if self.page == "product" or self.action in PRODUCT_ACTIONS:
             when = "page 'product'" if self.page == "product" else f"action {self.action!r}"
             if self.product_id is None:
                 raise ContractError(f"required for {when}", field="click.product_id")

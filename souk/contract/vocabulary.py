@@ -10,6 +10,8 @@ CATEGORIES: Final = ("Electronics", "Fashion", "Home & Garden", "Sports", "Beaut
 PAYMENT_METHODS: Final = ("Credit Card", "Cash on Delivery", "Mobile Payment")
 PAGES: Final = ("home", "category", "product", "cart", "checkout")
 ACTIONS: Final = ("view", "add_to_cart", "remove_from_cart")
+# Actions about one product: a click doing them (or on the product page) must say which product.
+PRODUCT_ACTIONS: Final = ("add_to_cart", "remove_from_cart")
 INVENTORY_REASONS: Final = ("sale", "restock", "return", "adjustment")
 ALERT_KINDS: Final = ("low_stock", "high_ticket")
 

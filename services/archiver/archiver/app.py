@@ -63,9 +63,7 @@ def run(settings: ArchiverSettings, stop: threading.Event, destination: Destinat
         while not stop.is_set():
             batch = source.poll(POLL_MS)
             for tp, records in batch.items():
-                topic, partition = tp.topic, tp.partition
-                for record in records:
-                    archiver.add(topic, partition, record.offset, record.value)
+                archiver.add_batch(tp.topic, tp.partition, [record.offset for record in records], [record.value for record in records])
             now = time.monotonic()
             if batch:
                 last_record = now

@@ -9,7 +9,7 @@ of 100k events costs lists of plain values, not 100k dicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -113,7 +113,12 @@ FORMATS: Final[dict[str, TopicFormat]] = {
 
 @dataclass
 class Rows:
-    """Rows of one topic gathered column by column, with their Kafka coordinates."""
+    """Rows of one topic with their Kafka coordinates, in offset order.
+
+    Rows come one by one as events (gathered column by column: a buffer of 100k events costs lists
+    of plain values, not 100k dicts) or as rows of an already columnar batch (archiver.columnar),
+    taken by index; a run of either kind becomes one piece of the table when the kind changes.
+    """
 
     format: TopicFormat
     body: list[list[Any]]
@@ -122,12 +127,17 @@ class Rows:
     schema_versions: list[int] = field(default_factory=list)
     partitions: list[int] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
+    pieces: list[pa.Table] = field(default_factory=list)
+    batch: pa.Table | None = None
+    taken: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.offsets)
 
     def append(self, event: Event, partition: int, offset: int) -> None:
         assert isinstance(event, Click | Purchase | InventoryMove)
+        if self.taken:
+            self._seal_taken()
         self.event_ids.append(event.event_id)
         self.event_times_ms.append(event.event_time_ms)
         self.schema_versions.append(event.schema_version)
@@ -136,7 +146,33 @@ class Rows:
         self.partitions.append(partition)
         self.offsets.append(offset)
 
-    def to_table(self) -> pa.Table:
+    def append_row(self, batch: pa.Table, row: int, partition: int, offset: int) -> None:
+        """Append row `row` of `batch`, a table in the topic's schema without the Kafka columns."""
+        if batch is not self.batch:
+            self._seal_taken()
+            self.batch = batch
+        if self.event_ids:
+            self._seal_events()
+        self.taken.append(row)
+        self.partitions.append(partition)
+        self.offsets.append(offset)
+
+    def append_table(self, table: pa.Table, partition: int, offsets: Sequence[int]) -> None:
+        """Append every row of `table` (the topic's schema without the Kafka columns), at `offsets`."""
+        self._seal_taken()
+        if self.event_ids:
+            self._seal_events()
+        self.pieces.append(table)
+        self.partitions.extend([partition] * len(offsets))
+        self.offsets.extend(offsets)
+
+    def _seal_taken(self) -> None:
+        if self.taken:
+            assert self.batch is not None
+            self.pieces.append(self.batch.take(self.taken))
+            self.taken = []
+
+    def _seal_events(self) -> None:
         schema = self.format.schema
         times = pa.array(self.event_times_ms, pa.int64())
         arrays = [
@@ -145,16 +181,45 @@ class Rows:
             times,
             pa.array(self.schema_versions, pa.int32()),
             *(pa.array(column, schema.field(name).type) for name, column in zip(self.format.body_names, self.body, strict=True)),
-            pa.array(self.partitions, pa.int32()),
-            pa.array(self.offsets, pa.int64()),
         ]
-        return pa.Table.from_arrays(arrays, schema=schema)
+        self.pieces.append(pa.Table.from_arrays(arrays, schema=pa.schema(list(schema)[:-2])))
+        self.event_ids, self.event_times_ms, self.schema_versions = [], [], []
+        self.body = [[] for _ in self.body]
+
+    def to_table(self) -> pa.Table:
+        if self.event_ids:
+            self._seal_events()
+        self._seal_taken()
+        self.batch = None
+        schema = self.format.schema
+        table = self.pieces[0] if len(self.pieces) == 1 else pa.concat_tables(self.pieces).combine_chunks()
+        self.pieces = [table]
+        table = table.append_column(schema.field("kafka_partition"), pa.array(self.partitions, pa.int32()))
+        return table.append_column(schema.field("kafka_offset"), pa.array(self.offsets, pa.int64()))
+
+
+# Columns whose values are (nearly) all distinct: dictionary encoding them cost a third of the
+# write time on random ids and made files larger, so they are written plain (bench/lake.py).
+UNIQUE_COLUMNS: Final = frozenset({"event_id", "order_id", "event_time", "event_time_ms", "kafka_offset"})
+
+
+def _leaf_paths(name: str, type_: pa.DataType) -> list[str]:
+    """The Parquet column paths of one Arrow field (a list<struct> field has one per struct field)."""
+    if pa.types.is_list(type_):
+        return _leaf_paths(f"{name}.list.element", type_.value_type)
+    if pa.types.is_struct(type_):
+        return [path for child in type_ for path in _leaf_paths(f"{name}.{child.name}", child.type)]
+    return [name]
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    return [path for f in schema if f.name not in UNIQUE_COLUMNS for path in _leaf_paths(f.name, f.type)]
 
 
 def to_parquet(table: pa.Table) -> bytes:
     """`table` as one Snappy-compressed Parquet file."""
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="snappy")
+    pq.write_table(table, sink, compression="snappy", use_dictionary=_dictionary_columns(table.schema))
     return bytes(sink.getvalue().to_pybytes())
 
 
