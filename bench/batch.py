@@ -138,11 +138,16 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000_000, help="events at 1x (default 1,000,000)")
     parser.add_argument("--scale", type=int, default=10, help="the larger dataset, as a multiple of --events (default 10)")
     parser.add_argument("--keep", action="store_true", help="keep the bench's HDFS directories")
+    parser.add_argument("--event-log", metavar="DIR", help="write Spark's event log (stage timings) into local DIR")
     args = parser.parse_args()
     if args.events < 1000 or args.scale < 2:
         parser.error("--events must be >= 1000 and --scale >= 2")
 
     configure_logging("batch", level="WARNING")
+    if args.event_log:
+        Path(args.event_log).mkdir(parents=True, exist_ok=True)
+        conf = f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://{Path(args.event_log).resolve()}"
+        os.environ["PYSPARK_SUBMIT_ARGS"] = f"{conf} pyspark-shell"
     root = f"/tmp/souk-bench/batch-{uuid.uuid4().hex[:8]}"
     local = Path(tempfile.mkdtemp(prefix="souk-bench-batch-"))
     base = dataclasses.replace(batch_settings(), driver_memory="4g", retries=1)
@@ -151,6 +156,7 @@ def main() -> int:
     startup = time.monotonic() - started
     hdfs = Hdfs(base)
     rows = []
+    steps_by_label: dict[str, dict[str, float]] = {}
     baseline = None
     try:
         for label, factor in (("1x", 1), (f"{args.scale}x", args.scale)):
@@ -174,6 +180,14 @@ def main() -> int:
             assert run.events == counts, (run.events, counts)
             baseline = baseline or seconds
             steps = ", ".join(f"{k} {v:.1f}" for k, v in run.seconds.items())
+            parts = dict(run.seconds)
+            aggregate = parts.pop("aggregate", 0.0)
+            export = parts.pop("export", None)
+            parts.update({f"aggregate: {k}": v for k, v in run.detail.items()})
+            parts["aggregate: other"] = aggregate - sum(run.detail.values())
+            if export is not None:
+                parts["export"] = export
+            steps_by_label[label] = parts
             ratio = _d(seconds / baseline, 2)
             rows.append((label, events, _d(write_s, 1), _d(seconds, 1), int(events / seconds), ratio, factor, _d(load, 1), steps))
             sys.stderr.write(f"{label}: {events:,} events, daily job {seconds:.1f} s (load {load:.1f}; {steps})\n")
@@ -183,6 +197,13 @@ def main() -> int:
     sys.stdout.write(f"Spark start-up (not counted): {startup:.1f} s; master {base.spark_master}, driver {base.driver_memory}\n")
     header = ("DATA", "EVENTS", "WRITE S", "DAILY S", "EVENTS/S", "TIME RATIO", "DATA RATIO", "LOAD 1M", "STEPS (S)")
     sys.stdout.write(render(header, rows))
+    small, large = steps_by_label.get("1x", {}), steps_by_label.get(f"{args.scale}x", {})
+    step_rows = []
+    for step in small:
+        one, many = small[step], large.get(step)
+        step_rows.append((step, _d(one, 2), "-" if many is None else _d(many, 2), "-" if many is None or one <= 0 else _d(many / one, 2)))
+    sys.stdout.write("\nPer step of the daily job (seconds):\n")
+    sys.stdout.write(render(("STEP", "1x S", f"{args.scale}x S", "RATIO"), step_rows))
     ratio = rows[-1][5]
     verdict = "linear or better" if ratio <= args.scale else "worse than linear"
     sys.stdout.write(f"time ratio {ratio} for {args.scale}x the data (goal ≤ {args.scale}: {verdict}); LOAD 1M: load average")

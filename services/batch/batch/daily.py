@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from batch.errors import DataIncomplete
 from batch.hdfs import Hdfs
-from batch.lake import HOURS, TOPICS, date_dir, load_days, topic_dir
+from batch.lake import HOURS, SCHEMAS, TOPICS, Day, date_dir, load_days, topic_dir
 from batch.retry import with_retries
 from batch.settings import BatchSettings
 from batch.warehouse import read_view, write_day_views, write_sales_views
@@ -42,6 +42,7 @@ class DayRun:
     views: dict[str, int] = field(default_factory=dict)
     csv: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    detail: dict[str, float] = field(default_factory=dict)  # the aggregate step's parts (load, each view), seconds
 
 
 def dates_between(first: str, last: str) -> list[str]:
@@ -104,8 +105,11 @@ def repair_partitions(spark: SparkSession, settings: BatchSettings, date: str) -
             found[topic] = []
             continue
         try:
-            df = spark.read.option("basePath", settings.uri(topic_dir(settings, topic))).parquet(
-                settings.uri(date_dir(settings, topic, date))
+            # the contract's schema given: no job reading Parquet footers to infer it, only the listing
+            df = (
+                spark.read.schema(SCHEMAS[topic])
+                .option("basePath", settings.uri(topic_dir(settings, topic)))
+                .parquet(settings.uri(date_dir(settings, topic, date)))
             )
         except Exception as exc:
             if "UNABLE_TO_INFER_SCHEMA" not in str(exc):
@@ -127,28 +131,43 @@ def aggregate_dates(
     spark: SparkSession, settings: BatchSettings, dates: list[str], runs: dict[str, DayRun] | None = None
 ) -> dict[str, DayRun]:
     """Every day view of `dates` in one pass over their events (a backfill reads the lake once)."""
-    from pyspark.sql import functions as F
 
     runs = runs if runs is not None else {}
     for date in dates:
         runs.setdefault(date, DayRun(date))
     hdfs = Hdfs(settings)
+    detail: dict[str, float] = {}
+    started = time.monotonic()
     day = load_days(spark, settings, dates, hdfs)
+    detail["load"] = time.monotonic() - started
     try:
-        for topic, df in (("clicks", day.clicks), ("purchases", day.purchases), ("inventory", day.inventory)):
-            counts = {r["date"]: r["count"] for r in df.groupBy("date").count().collect()}
-            for date in dates:
-                runs[date].events[topic] = int(counts.get(date, 0))
-        for r in day.purchases.groupBy("date").agg(F.count("*").alias("orders"), F.sum("total").alias("revenue")).collect():
-            if r["date"] in runs:
-                runs[r["date"]].orders = int(r["orders"])
-                runs[r["date"]].revenue = r["revenue"].quantize(Decimal("0.01"))
-        written = write_day_views(settings, day, dates, hdfs)
+        started = time.monotonic()
+        _count(day, dates, runs)
+        detail["counts"] = time.monotonic() - started
+        written = write_day_views(settings, day, dates, hdfs, detail)
         for date in dates:
             runs[date].views = written
+            runs[date].detail.update(detail)
     finally:
         day.unpersist()
     return runs
+
+
+def _count(day: Day, dates: list[str], runs: dict[str, DayRun]) -> None:
+    from pyspark.sql import functions as F
+
+    clicks = day.sessions_by_hour().groupBy("date").agg(F.sum("clicks").alias("count"))  # the cached aggregate, not the events
+    per_date = {"clicks": clicks, "purchases": day.purchases.groupBy("date").count(), "inventory": day.inventory.groupBy("date").count()}
+    for topic, df in per_date.items():
+        counts = {r["date"]: r["count"] for r in df.collect()}
+        for date in dates:
+            runs[date].events[topic] = int(counts.get(date, 0))
+    for date in dates:
+        runs[date].orders, runs[date].revenue = 0, Decimal("0.00")
+    for r in day.purchases.groupBy("date").agg(F.count("*").alias("orders"), F.sum("total").alias("revenue")).collect():
+        if r["date"] in runs:
+            runs[r["date"]].orders = int(r["orders"])
+            runs[r["date"]].revenue = r["revenue"].quantize(Decimal("0.01"))
 
 
 def revenue_csv(spark: SparkSession, settings: BatchSettings, date: str) -> bytes:

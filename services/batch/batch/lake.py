@@ -17,7 +17,7 @@ from batch.hdfs import Hdfs
 from batch.settings import BatchSettings
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 TOPICS: Final = ("clicks", "purchases", "inventory")
 HOURS: Final = tuple(f"{h:02d}" for h in range(24))
@@ -99,26 +99,6 @@ def _columns(df: DataFrame, columns: tuple[str, ...] | None) -> DataFrame:
     return df if columns is None else df.select(*columns, "date", "hour")
 
 
-def drop_repeated_events(events: DataFrame, max_suspects: int = 10_000) -> DataFrame:
-    """One row per event_id, as dropDuplicates(["event_id"]), for a cached `events`.
-
-    dropDuplicates shuffles every row. Duplicates are rare (a redelivery archived twice), so this
-    hashes the ids in one pass over the cache and deduplicates exactly only the rows whose hash
-    occurs more than once; the others are unique ids already. Runs one Spark job.
-    """
-    from pyspark.sql import functions as F
-
-    hashed = F.xxhash64("event_id")
-    repeated = events.groupBy(hashed.alias("id_hash")).count().where(F.col("count") > 1)
-    suspects = [row["id_hash"] for row in repeated.select("id_hash").limit(max_suspects + 1).collect()]
-    if not suspects:
-        return events
-    if len(suspects) > max_suspects:
-        return events.dropDuplicates(["event_id"])
-    suspect = hashed.isin(suspects)
-    return events.where(~suspect).unionByName(events.where(suspect).dropDuplicates(["event_id"]))
-
-
 @dataclass
 class Day:
     """The events of one or more dates, as the views need them."""
@@ -128,10 +108,33 @@ class Day:
     inventory: DataFrame
     lines: DataFrame  # one row per purchase line, with the order's fields and `amount`
     cached: tuple[DataFrame, ...] = ()  # what to release when done
+    # one row per (date, hour, session_id) with clicks: `clicks` (how many) and `pages` (bit i set: a click on
+    # PAGES[i]); a session's pages and hours in ~1/8 of the rows, for the views that count distinct sessions
+    session_hours: DataFrame | None = None
+
+    def dates(self) -> DataFrame:
+        """The dates that have any event (one `date` column); the clicks' from their smaller aggregate."""
+        clicked = self.sessions_by_hour().select("date")
+        return clicked.union(self.purchases.select("date")).union(self.inventory.select("date")).distinct()
+
+    def sessions_by_hour(self) -> DataFrame:
+        return self.session_hours if self.session_hours is not None else session_hours(self.clicks)
 
     def unpersist(self) -> None:
         for df in self.cached:
             df.unpersist()
+
+
+def session_hours(clicks: DataFrame) -> DataFrame:
+    """date, hour, session_id, clicks, pages (bit i: a click on PAGES[i]) — see Day.session_hours."""
+    from pyspark.sql import functions as F
+
+    from souk.contract import PAGES
+
+    bit = F.lit(0)
+    for i, page in enumerate(PAGES):
+        bit = F.when(F.col("page") == page, F.lit(1 << i)).otherwise(bit)
+    return clicks.groupBy("date", "hour", "session_id").agg(F.count("*").alias("clicks"), F.bit_or(bit).alias("pages"))
 
 
 def explode_lines(purchases: DataFrame) -> DataFrame:
@@ -160,13 +163,55 @@ def explode_lines(purchases: DataFrame) -> DataFrame:
     )
 
 
-def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hdfs: Hdfs | None = None) -> Day:
-    """The three topics on `dates`, with the columns the day views read, deduplicated and cached
-    (every view reads them again): the archive is read and parsed once per run."""
+def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hdfs: Hdfs | None = None, max_suspects: int = 10_000) -> Day:
+    """The three topics on `dates`, with the columns the day views read, deduplicated.
+
+    Purchases and inventory are cached (many views read them). The clicks, most of the events, are not
+    (building that cache cost more than it saved): they are read from Parquet, each time only the columns
+    needed: for the hash check below (`event_id`), for `session_hours` (a cached aggregate ~1/8 of their
+    size that the count, the hourly profile and the funnel read) and for the two affinity views.
+
+    Duplicates: one Spark job per topic hashes every event_id (grouping by one long is Spark's fastest
+    aggregation); only the rows whose hash repeats are deduplicated exactly.
+    """
+    from pyspark.sql import functions as F
+
     hdfs = hdfs or Hdfs(settings)
-    frames, cached = {}, []
+    frames = {}
+    cached = []
     for topic in TOPICS:
-        events = read_topic(spark, settings, topic, dates, hdfs, columns=VIEW_COLUMNS[topic], dedupe=False).cache()
-        cached.append(events)
-        frames[topic] = drop_repeated_events(events)
-    return Day(frames["clicks"], frames["purchases"], frames["inventory"], explode_lines(frames["purchases"]), tuple(cached))
+        events = read_topic(spark, settings, topic, dates, hdfs, columns=VIEW_COLUMNS[topic], dedupe=False)
+        if topic != "clicks":
+            events = events.cache()
+            cached.append(events)
+        repeated = events.groupBy(_id_hash(topic).alias("id_hash")).count().where(F.col("count") > 1)
+        suspects = [row["id_hash"] for row in repeated.select("id_hash").limit(max_suspects + 1).collect()]
+        if suspects and topic == "clicks":
+            # deduplicate over a cache, as for the other topics: jobs over the union below of two uncached
+            # Parquet scans waited forever with pyspark 4.3.0 (adaptive execution, local[2])
+            events = events.cache()
+            cached.append(events)
+        # more suspects than that: a plain dropDuplicates
+        frames[topic] = _without_repeats(events, topic, suspects, exact=len(suspects) > max_suspects)
+    lines = explode_lines(frames["purchases"])
+    by_hour = session_hours(frames["clicks"]).cache()
+    cached.append(by_hour)
+    return Day(frames["clicks"], frames["purchases"], frames["inventory"], lines, tuple(cached), by_hour)
+
+
+def _id_hash(topic: str) -> Column:
+    """A 64-bit hash of (topic, event_id)."""
+    from pyspark.sql import functions as F
+
+    return F.xxhash64(F.lit(TOPICS.index(topic)), F.col("event_id"))
+
+
+def _without_repeats(events: DataFrame, topic: str, suspects: list[int], exact: bool = False) -> DataFrame:
+    """`events` of `topic` with one row per event_id, given the _id_hash values that occur more than once in it:
+    those rows are deduplicated exactly (the others are unique already), or all rows when `exact`."""
+    if not suspects:
+        return events
+    if exact:
+        return events.dropDuplicates(["event_id"])
+    suspect = _id_hash(topic).isin(suspects)
+    return events.where(~suspect).unionByName(events.where(suspect).dropDuplicates(["event_id"]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from batch.lake import Day
+from souk.contract import PAGES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -24,11 +25,19 @@ def funnel(day: Day) -> DataFrame:
     from pyspark.sql import functions as F
 
     spark = day.clicks.sparkSession
-    pages = day.clicks.select("date", F.col("page").alias("step"), "session_id")
-    bought = day.purchases.select("date", F.lit("purchase").alias("step"), "session_id")
-    reached = pages.union(bought).groupBy("date", "step").agg(F.countDistinct("session_id").alias("sessions"))
+    # a session's pages of the day: the OR of its hours' page bits (one row per date and session)
+    by_hour = day.sessions_by_hour()
+    sessions = by_hour.where(F.col("session_id").isNotNull()).groupBy("date", "session_id").agg(F.bit_or("pages").alias("pages"))
+    per_page = sessions.groupBy("date").agg(
+        *[F.count(F.when(F.col("pages").bitwiseAND(F.lit(1 << i)) != 0, True)).alias(page) for i, page in enumerate(PAGES)]
+    )
+    pages = per_page.select(
+        "date", F.explode(F.array(*[F.struct(F.lit(p).alias("step"), F.col(p).alias("sessions")) for p in PAGES])).alias("s")
+    ).select("date", "s.step", "s.sessions")
+    bought = day.purchases.groupBy("date").agg(F.lit("purchase").alias("step"), F.countDistinct("session_id").alias("sessions"))
+    reached = pages.unionByName(bought)
     steps = spark.createDataFrame([(i + 1, s) for i, s in enumerate(STEPS)], "step_index int, step string")
-    dates = pages.select("date").union(bought.select("date")).distinct()
+    dates = by_hour.select("date").union(day.purchases.select("date")).distinct()
     grid = dates.crossJoin(steps).join(reached, ["date", "step"], "left")
     grid = grid.select("date", "step_index", "step", F.coalesce("sessions", F.lit(0)).cast("bigint").alias("sessions"))
     order = Window.partitionBy("date").orderBy("step_index")

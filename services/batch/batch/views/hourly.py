@@ -18,9 +18,9 @@ def hourly_profile(day: Day) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    dates = day.clicks.select("date").union(day.purchases.select("date")).union(day.inventory.select("date")).distinct()
-    grid = dates.crossJoin(day.clicks.sparkSession.range(24).select(F.col("id").cast("int").alias("hour")))
-    clicks = day.clicks.groupBy("date", "hour").agg(F.count("*").alias("clicks"), F.countDistinct("session_id").alias("sessions"))
+    grid = day.dates().crossJoin(day.clicks.sparkSession.range(24).select(F.col("id").cast("int").alias("hour")))
+    # one row per (date, hour, session): the sessions of an hour are its rows with a session_id
+    clicks = day.sessions_by_hour().groupBy("date", "hour").agg(F.sum("clicks").alias("clicks"), F.count("session_id").alias("sessions"))
     orders = day.purchases.groupBy("date", "hour").agg(F.count("*").alias("orders"), F.sum("total").alias("revenue"))
     units = day.lines.groupBy("date", "hour").agg(F.sum("quantity").alias("units"))
     keys = ["date", "hour"]
