@@ -322,7 +322,8 @@ def main() -> int:
     timed.times.clear()
 
     clicks = args.prefix + "clicks"
-    cases: list[tuple[str, str, dict[str, Any]]] = [
+    # A case's values are fixed, or a function of the request's number (a new position each time).
+    cases: list[tuple[str, str, Any]] = [
         ("trivial echo callback (baseline)", "bench-out.children", {"bench-in.children": "x"}),
         ("route: render / (live, filled with views)", "page.children", {"url.pathname": "/"}),
         ("route: render /topics", "page.children", {"url.pathname": "/topics"}),
@@ -350,6 +351,41 @@ def main() -> int:
                 "browse-tail.value": [],
             },
         ),
+        (
+            "topics: browse earliest 50",
+            "browse-status",
+            {
+                "browse-fetch.n_clicks": 1,
+                "browse-topic.value": clicks,
+                "browse-seek.value": "earliest",
+                "browse-limit.value": 50,
+                "browse-tail.value": [],
+            },
+        ),
+        (
+            "topics: browse 50 at a new offset each time",  # nothing read before: no cache helps
+            "browse-status",
+            lambda i: {
+                "browse-fetch.n_clicks": 1,
+                "browse-topic.value": clicks,
+                "browse-seek.value": "offset",
+                "browse-position.value": str(1000 + 997 * i),
+                "browse-limit.value": 50,
+                "browse-tail.value": [],
+            },
+        ),
+        (
+            "topics: browse latest 50, key filter",
+            "browse-status",
+            {
+                "browse-fetch.n_clicks": 1,
+                "browse-topic.value": clicks,
+                "browse-seek.value": "latest",
+                "browse-key.value": "bench-s42",
+                "browse-limit.value": 50,
+                "browse-tail.value": [],
+            },
+        ),
         ("lake: status panels", "lake-hdfs-banner", {"lake-interval.n_intervals": 1}),
         ("lake: list a directory", "lake-listing.children", {"lake-path.data": "/"}),
         ("history: view and report lists", "history-banner", {"history-init.n_intervals": 1}),
@@ -358,11 +394,11 @@ def main() -> int:
     rows = []
     for label, prefix, values in cases:
         key = next(k for k in app.callback_map if k == prefix or k.startswith(f"..{prefix}"))
-        body = request_body(app, key, values)
-        post(url, body)  # the first call of a page fills its caches; a warm dashboard is what users see
+        body_of = values if callable(values) else (lambda _, fixed=values: fixed)
+        post(url, request_body(app, key, body_of(-1)))  # the first call of a page fills its caches; a warm dashboard is what users see
         timed.times.pop(key, None)
-        for _ in range(args.samples):
-            post(url, body)
+        for i in range(args.samples):
+            post(url, request_body(app, key, body_of(i)))
             time.sleep(0.05)
         samples = timed.times[key]
         rows.append((label, statistics.median(samples), percentile(samples, 0.95)))

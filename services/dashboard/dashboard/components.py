@@ -6,7 +6,9 @@ milliseconds each, and the live page redraws several of them every second.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -64,7 +66,7 @@ def card(title: str, value: str, id: str) -> html.Div:
     return html.Div([html.Div(title, className="card-title"), html.Div(value, id=id, className="card-value")], className="card")
 
 
-def _element(tag: str, children: Any, **props: Any) -> dict[str, Any]:
+def element(tag: str, children: Any, **props: Any) -> dict[str, Any]:
     """An html component in the JSON form the Dash renderer reads; building component objects
     costs ~100 µs each, too much for tables of hundreds of rows redrawn every few seconds."""
     return {"type": tag, "namespace": "dash_html_components", "props": {"children": children, **props}}
@@ -89,10 +91,10 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], id: str | None 
     body = []
     for index, row in enumerate(rows):
         css = row_classes[index] if row_classes and index < len(row_classes) else ""
-        cells = [_element("Td", cell) for cell in row]
-        body.append(_element("Tr", cells, className=css) if css else _element("Tr", cells))
-    head = _element("Thead", _element("Tr", [_element("Th", c) for c in columns]))
-    return _element("Table", [head, _element("Tbody", body)], className="grid", **props)
+        cells = [element("Td", cell) for cell in row]
+        body.append(element("Tr", cells, className=css) if css else element("Tr", cells))
+    head = element("Thead", element("Tr", [element("Th", c) for c in columns]))
+    return element("Table", [head, element("Tbody", body)], className="grid", **props)
 
 
 # The component behind table(): cells rendered as React renders text children (null and booleans
@@ -173,3 +175,33 @@ table.grid tr.low td, table.grid tr.warn td { background: #fde2e1; }
 .controls { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; margin: 6px 0; }
 .muted { color: #778; font-size: 12px; }
 """
+
+
+def gather(builders: dict[str, Callable[[], Any]], timeout: float) -> dict[str, Any]:
+    """Build a page's panels in parallel, waiting at most ``timeout`` seconds in all.
+
+    A panel not built in time is absent from the answer (its build goes on and fills the sources'
+    caches); the page shows it as loading and its refresh callback fills it in. So a first render
+    waits for the slowest source at most ``timeout``, and independent sources do not queue. A thread
+    per panel (not a shared pool): builds stuck on a hung source must not delay other pages' builds.
+    """
+    done: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def run(name: str, build: Callable[[], Any]) -> None:
+        value = build()
+        with lock:
+            done[name] = value
+
+    threads = [threading.Thread(target=run, args=item, name=f"dashboard-panel-{item[0]}", daemon=True) for item in builders.items()]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with lock:
+        return dict(done)
+
+
+def loading(what: str) -> html.Div:
+    return html.Div(f"{what}: loading…", className="muted")

@@ -165,3 +165,25 @@ def test_a_table_of_plain_values_is_one_component_and_cells_with_components_stay
     mixed = ui.table(["a"], [[html.B("x")]], id="m")
     assert mixed["namespace"] == "dash_html_components" and mixed["props"]["id"] == "m"
     assert "souk_dashboard.Table" in ui.TABLE_JS
+
+
+def test_a_slow_source_does_not_hold_the_first_render_back(dead_sources):
+    """HDFS accepts connections and never answers: the Lake layout still comes, its HDFS panels say
+    "loading" and the one-shot interval is armed to fill them; the other panels are filled."""
+    import socket
+
+    from dashboard.sources.hdfs import HdfsSource
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # never accepted: a request waits for its timeout
+    try:
+        sources = dead_sources
+        sources.hdfs = HdfsSource(f"http://127.0.0.1:{silent.getsockname()[1]}", "souk", 3.0, sources.cache)
+        page = text_of(lake.layout(sources))
+        assert "HDFS: loading" in page and "Listing: loading" in page
+        assert '"id": "lake-first", "interval": 1000, "max_intervals": 1' in page
+        assert "flume-logs unavailable: connection refused" in page  # answered in time: filled
+        assert '"max_intervals": 0' in text_of(lake.skeleton(sources))
+    finally:
+        silent.close()

@@ -21,16 +21,34 @@ def layout(sources: Sources, filled: bool = True) -> html.Div:
     """The page, already showing the sources (``filled``); the interval and the path only refresh it
     (prevent_initial_call), so a first render waits for one callback, not a chain (see live.py)."""
     root = sources.settings.lake_root
+    built: dict[str, Any] = {}
     if filled:
-        banner, cards = capacity_panel(sources)
-        hours, archiver, workers, flume = hours_panel(sources), archiver_panel(sources), workers_panel(sources), flume_panel(sources)
-        listing = listing_panel(sources, root)
-    else:
-        banner, cards, hours, archiver, workers, flume, listing = html.Div(), [], None, None, None, None, None
+        # The sources are independent: read in parallel, at most DASHBOARD_SOURCE_TIMEOUT in all; a
+        # panel still waiting says "loading" and the one-shot ``lake-first`` interval fills it in.
+        built = ui.gather(
+            {
+                "capacity": lambda: capacity_panel(sources),
+                "hours": lambda: hours_panel(sources),
+                "archiver": lambda: archiver_panel(sources),
+                "workers": lambda: workers_panel(sources),
+                "flume": lambda: flume_panel(sources),
+                "listing": lambda: listing_panel(sources, root),
+            },
+            sources.settings.timeout_s,
+        )
+
+    def part(name: str, what: str) -> Any:
+        return built[name] if name in built else (ui.loading(what) if filled else None)
+
+    banner, cards = built.get("capacity", (part("capacity", "HDFS"), []))
+    hours, archiver, workers = part("hours", "Archive"), part("archiver", "Archiver"), part("workers", "Workers")
+    flume, listing = part("flume", "Flume agents"), part("listing", "Listing")
+    complete = len(built) == 6 or not filled
     return html.Div(
         [
             html.H2("Lake and pipelines"),
             dcc.Interval(id="lake-interval", interval=5000),
+            dcc.Interval(id="lake-first", interval=1000, max_intervals=0 if complete else 1),
             html.Div(banner, id="lake-hdfs-banner"),
             html.Div(cards, id="lake-capacity", className="cards"),
             html.Div(
@@ -227,11 +245,21 @@ def register(app: Dash, sources: Sources) -> None:
         Output("lake-workers", "children"),
         Output("lake-flume", "children"),
         Input("lake-interval", "n_intervals"),
+        Input("lake-first", "n_intervals"),
         prevent_initial_call=True,
     )
-    def lake_status(_: int | None) -> tuple[Any, ...]:
+    def lake_status(_: int | None, _first: int | None) -> tuple[Any, ...]:
         banner, cards = capacity_panel(sources)
         return banner, cards, hours_panel(sources), archiver_panel(sources), workers_panel(sources), flume_panel(sources)
+
+    @app.callback(
+        Output("lake-listing", "children", allow_duplicate=True),
+        Input("lake-first", "n_intervals"),
+        State("lake-path", "data"),
+        prevent_initial_call=True,
+    )
+    def first_listing(_first: int | None, path: str | None) -> Any:
+        return listing_panel(sources, path or "/")
 
     @app.callback(
         Output("lake-path", "data"),

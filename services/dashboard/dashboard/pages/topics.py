@@ -11,35 +11,49 @@ from dash import Dash, Input, Output, State, dcc, html
 
 from dashboard import components as ui
 from dashboard.sources import Sources, Unavailable
-from dashboard.sources.kafka import BrowseRequest, SeekFrom, TopicInfo
+from dashboard.sources.kafka import BrowseRequest, Message, SeekFrom, TopicInfo
 
 PATH = "/topics"
 TITLE = "Topics"
 TAIL_MS = 2000
 
 
-def layout(sources: Sources) -> html.Div:
+def layout(sources: Sources, filled: bool = True) -> html.Div:
+    """The page, already showing the topic tables (``filled``): the first render waits for no callback.
+
+    The overview callback only refreshes it (prevent_initial_call), as on the Live and Lake pages.
+    If Kafka has not answered within DASHBOARD_SOURCE_TIMEOUT the tables say "loading" and a one-shot
+    interval (``topics-first``) asks for them a second later.
+    """
+    needle = sources.settings.topic_prefix
+    built = components_of(sources, needle) if filled else {}
+    panels = built.get("overview")
+    if panels is None:
+        wait_note = ui.loading("Kafka topics") if filled else html.Div()
+        panels = (wait_note, None, None, None, [])
+    banner, topic_table, partition_table, group_table, options = panels
     return html.Div(
         [
             html.H2("Kafka topics"),
             dcc.Interval(id="topics-interval", interval=5000),
+            dcc.Interval(id="topics-first", interval=1000, max_intervals=0 if built or not filled else 1),
             html.Div(
                 [
-                    dcc.Input(id="topics-filter", placeholder="filter topics by name", debounce=True, value=sources.settings.topic_prefix),
+                    dcc.Input(id="topics-filter", placeholder="filter topics by name", debounce=True, value=needle),
                     dcc.Checklist(id="topics-internal", options=[{"label": " show internal topics", "value": "internal"}], value=[]),
                 ],
                 className="controls",
             ),
-            html.Div(id="topics-banner"),
-            html.Div(id="topics-table", className="panel"),
+            html.Div(banner, id="topics-banner"),
+            html.Div(topic_table, id="topics-table", className="panel"),
             html.H3("Partitions"),
-            html.Div(id="topics-partitions", className="panel"),
+            html.Div(partition_table, id="topics-partitions", className="panel"),
             html.H3("Consumer groups"),
-            html.Div(id="topics-groups", className="panel"),
+            html.Div(group_table, id="topics-groups", className="panel"),
             html.H3("Messages"),
             html.Div(
                 [
-                    dcc.Dropdown(id="browse-topic", placeholder="topic", style={"minWidth": "260px"}),
+                    dcc.Dropdown(id="browse-topic", options=options, placeholder="topic", style={"minWidth": "260px"}),
                     dcc.Dropdown(id="browse-partition", placeholder="all partitions", style={"minWidth": "140px"}),
                     dcc.RadioItems(
                         id="browse-seek",
@@ -61,6 +75,16 @@ def layout(sources: Sources) -> html.Div:
             html.Div(id="browse-messages", className="panel"),
         ]
     )
+
+
+def skeleton(sources: Sources) -> html.Div:
+    """The page's components without reading any source (the app's validation layout)."""
+    return layout(sources, filled=False)
+
+
+def components_of(sources: Sources, needle: str | None) -> dict[str, Any]:
+    """The overview panels if Kafka answers within the source timeout (see layout)."""
+    return ui.gather({"overview": lambda: topic_panels(sources, needle, False)}, sources.settings.timeout_s)
 
 
 def _visible(topics: list[TopicInfo], needle: str | None, internal: bool) -> list[TopicInfo]:
@@ -192,24 +216,20 @@ def browse_panel(
     if isinstance(messages, Unavailable):
         return "", ui.banner([messages])
     status = f"{len(messages)} message(s) from {topic} ({request.seek}) at {datetime.now(UTC).strftime('%H:%M:%S')} UTC"
-    rows = [
-        html.Details(
-            [
-                html.Summary(f"p{m.partition} · offset {m.offset} · {ui.when(m.timestamp_ms)} · key={m.key!s} · {m.size} B"),
-                html.Pre(m.pretty()),
-            ],
-            className="message",
-            open=len(messages) <= 5,
-            **_data_attributes(m.partition, m.offset),
-        )
-        for m in messages
-    ]
+    rows: list[Any] = [_message_row(m, len(messages) <= 5) for m in messages]
     return status, html.Div(rows or [html.Div("no messages match", className="muted")], id="browse-list")
 
 
-def _data_attributes(partition: int, offset: int) -> Any:
-    """data-* attributes (typed Any: Dash passes them through **kwargs)."""
-    return {"data-partition": str(partition), "data-offset": str(offset)}
+def _message_row(m: Message, open_: bool) -> Any:
+    """One message as a <details> element in the renderer's JSON form (components.element)."""
+    summary = f"p{m.partition} · offset {m.offset} · {ui.when(m.timestamp_ms)} · key={m.key!s} · {m.size} B"
+    return ui.element(
+        "Details",
+        [ui.element("Summary", summary), ui.element("Pre", m.pretty)],
+        className="message",
+        open=open_,
+        **{"data-partition": str(m.partition), "data-offset": str(m.offset)},
+    )
 
 
 def register(app: Dash, sources: Sources) -> None:
@@ -220,10 +240,12 @@ def register(app: Dash, sources: Sources) -> None:
         Output("topics-groups", "children"),
         Output("browse-topic", "options"),
         Input("topics-interval", "n_intervals"),
+        Input("topics-first", "n_intervals"),
         Input("topics-filter", "value"),
         Input("topics-internal", "value"),
+        prevent_initial_call=True,
     )
-    def topics_overview(_: int | None, needle: str | None, internal: list[str] | None) -> tuple[Any, ...]:
+    def topics_overview(_: int | None, _first: int | None, needle: str | None, internal: list[str] | None) -> tuple[Any, ...]:
         return topic_panels(sources, needle, "internal" in (internal or []))
 
     @app.callback(Output("browse-partition", "options"), Input("browse-topic", "value"))

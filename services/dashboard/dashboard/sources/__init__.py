@@ -80,8 +80,13 @@ class Sources:
             self.warehouse.views,
             self.sales.summary,
         ]
-        for call in calls:
-            call()
+        # Independent sources warm in parallel: a slow or down one (Kafka's metadata of hundreds of
+        # topics, a Flume agent timing out) must not hold the others' first page views back.
+        threads = [threading.Thread(target=call, name="dashboard-warm", daemon=True) for call in calls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def close(self) -> None:
         self.feed.stop()

@@ -7,8 +7,10 @@ page of records from a chosen position.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
+import functools
 import json
 import threading
 import time
@@ -23,6 +25,10 @@ T = TypeVar("T")
 SeekFrom = Literal["earliest", "latest", "offset", "timestamp"]
 MAX_BROWSE = 500
 SCAN_PER_MATCH = 50
+# A fetch returns at least one whole batch whatever this says; it bounds what "earliest 50" pulls
+# from each partition of a big topic (kafka-python's default is 1 MiB a partition).
+BROWSE_FETCH_BYTES = 64 * 1024
+FETCH_WAIT_MS = 10
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,10 @@ class Message:
     value: str
     size: int
 
+    @functools.cached_property
     def pretty(self) -> str:
-        """The value as indented JSON when it is JSON, else as it came."""
+        """The value as indented JSON when it is JSON, else as it came (computed once per message:
+        json.dumps with indent runs the pure-Python encoder, the costliest step of rendering a page)."""
         try:
             return json.dumps(json.loads(self.value), indent=2, ensure_ascii=False, sort_keys=False)
         except ValueError:
@@ -139,6 +147,90 @@ def _decode(raw: bytes | None) -> str | None:
     return raw.decode("utf-8", errors="replace")
 
 
+def _message(record: Any) -> Message:
+    return Message(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        timestamp_ms=record.timestamp,
+        key=_decode(record.key),
+        value=_decode(record.value) or "",
+        size=(record.serialized_key_size or 0) + max(0, record.serialized_value_size or 0),
+    )
+
+
+def scan_share(request: BrowseRequest, partitions: int) -> int:
+    """Records one partition may read for ``request``: the limit (the newest ``limit`` overall may all
+    sit in one partition), or with a filter the scan budget (``limit`` × SCAN_PER_MATCH) shared out."""
+    limit = max(1, min(request.limit, MAX_BROWSE))
+    if not (request.key_filter or request.text_filter):
+        return limit
+    return max(limit, limit * SCAN_PER_MATCH // max(1, partitions))
+
+
+@dataclass
+class _Segment:
+    lo: int
+    hi: int
+    messages: list[Message]
+    used: float
+    size: int
+
+
+class RecentMessages:
+    """Per partition, the run of offsets [lo, hi) a browse last read, as decoded messages.
+
+    A record never changes once written, so a refresh or a live tail serves what it read before and
+    fetches only the records appended since. A partition whose end went below what was read (topic
+    deleted and recreated) forgets it; a run not used for ``idle_s`` is dropped; the total size is bounded.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, per_partition: int = 5000, idle_s: float = 300.0) -> None:
+        self.max_bytes = max_bytes
+        self.per_partition = per_partition
+        self.idle_s = idle_s
+        self._segments: dict[Any, _Segment] = {}
+
+    def read(self, tp: Any, low: int, start: int, end: int, budget: int) -> tuple[list[Message], int]:
+        """(cached messages from ``start``, at most ``budget``, below ``end``; the offset to fetch from)."""
+        now = time.monotonic()
+        seg = self._segments.get(tp)
+        if seg is not None and (end < seg.hi or now - seg.used > self.idle_s or low > seg.hi):
+            del self._segments[tp]
+            seg = None
+        if seg is None or not seg.lo <= start <= seg.hi:
+            return [], start
+        seg.used = now
+        first = bisect.bisect_left(seg.messages, start, key=lambda m: m.offset)
+        stop = bisect.bisect_left(seg.messages, end, key=lambda m: m.offset)
+        hit = seg.messages[first : min(stop, first + budget)]
+        return hit, min(seg.hi, end)
+
+    def store(self, tp: Any, start: int, reached: int, messages: list[Message]) -> None:
+        """Remember that [start, reached) was read and held ``messages`` (sorted by offset)."""
+        seg = self._segments.get(tp)
+        if seg is not None and seg.lo <= start <= seg.hi:
+            fresh = [m for m in messages if m.offset >= seg.hi]
+            seg.messages.extend(fresh)
+            seg.hi = max(seg.hi, reached)
+            seg.size += sum(m.size for m in fresh)
+        else:
+            seg = self._segments[tp] = _Segment(start, reached, list(messages), 0.0, sum(m.size for m in messages))
+        seg.used = time.monotonic()
+        if len(seg.messages) > self.per_partition:
+            dropped, seg.messages = seg.messages[: -self.per_partition], seg.messages[-self.per_partition :]
+            seg.lo = seg.messages[0].offset
+            seg.size -= sum(m.size for m in dropped)
+        while sum(s.size for s in self._segments.values()) > self.max_bytes and len(self._segments) > 1:
+            oldest = min((k for k in self._segments if k != tp), key=lambda k: self._segments[k].used)
+            del self._segments[oldest]
+        if seg.size > self.max_bytes:
+            del self._segments[tp]
+
+    def clear(self) -> None:
+        self._segments.clear()
+
+
 class KafkaSource:
     """One admin client and one browsing consumer, each used under its own lock (neither is thread-safe)."""
 
@@ -152,6 +244,7 @@ class KafkaSource:
         self._consumer: Any = None
         self._admin_lock = threading.Lock()
         self._consumer_lock = threading.Lock()
+        self._recent = RecentMessages()
 
     def _client_config(self) -> dict[str, Any]:
         millis = max(1000, int(self.timeout * 1000))
@@ -185,6 +278,7 @@ class KafkaSource:
         with self._admin_lock:
             self._reset_admin()
         with self._consumer_lock:
+            self._recent.clear()
             if self._consumer is not None:
                 self._consumer.close()
                 self._consumer = None
@@ -306,57 +400,86 @@ class KafkaSource:
         if info is None:
             raise LookupError(f"no topic {request.topic!r}")
         parts = [p for p in info.partitions if request.partition is None or p.partition == request.partition]
-        filtering = bool(request.key_filter or request.text_filter)
-        budget = limit * SCAN_PER_MATCH if filtering else limit
+        # Each partition reads at most its share from its start: a partition polled first must not use
+        # up the others' (the newest 50 overall may all be in one partition).
+        budget = scan_share(request, len(parts))
         with self._consumer_lock:
             if self._consumer is None:
                 # check_crcs=False: kafka-python checks CRC32C in pure Python (no `crc32c` package in the
                 # lock), ~7 ms per 100 KB batch, and a "latest 50" reads whole batches: most of a browse's
                 # time. The broker validated each batch's CRC when it was produced.
-                self._consumer = KafkaConsumer(enable_auto_commit=False, group_id=None, check_crcs=False, **self._client_config())
+                self._consumer = KafkaConsumer(
+                    enable_auto_commit=False,
+                    group_id=None,
+                    check_crcs=False,
+                    max_partition_fetch_bytes=BROWSE_FETCH_BYTES,
+                    # A browse never waits for new records: the broker answers at once (default 500 ms,
+                    # which a fetch that includes a partition already at its end would wait).
+                    fetch_max_wait_ms=FETCH_WAIT_MS,
+                    **self._client_config(),
+                )
             consumer = self._consumer
             tps = [TopicPartition(request.topic, p.partition) for p in parts]
             # Fresh watermarks of this topic only: the cached overview may be seconds old, a live tail must not be.
             lows, highs = consumer.beginning_offsets(tps), consumer.end_offsets(tps)
             parts = [dataclasses.replace(p, low=lows[tp], high=highs[tp]) for p, tp in zip(parts, tps, strict=True)]
-            starts = self._starts(consumer, request, parts, tps, limit)
+            starts = self._starts(consumer, request, parts, tps, budget)
             ends = dict(highs)
-            pending = {tp for tp in tps if starts[tp] < ends[tp]}
-            consumer.assign(tps)
+            records: dict[Any, list[Message]] = {}
+            fetch_from: dict[Any, int] = {}
             for tp in tps:
-                consumer.seek(tp, starts[tp])
-            found: list[Message] = []
-            scanned = 0
+                # What an earlier browse read is not read again (offsets are immutable): a refresh or a live
+                # tail fetches only what was appended since.
+                cached = self._recent.read(tp, lows[tp], starts[tp], ends[tp], budget)
+                records[tp], fetch_from[tp] = cached
+            pending = {tp for tp in tps if fetch_from[tp] < ends[tp] and len(records[tp]) < budget}
+            if pending:
+                consumer.assign(sorted(pending, key=lambda tp: tp.partition))
+                for tp in pending:
+                    consumer.seek(tp, fetch_from[tp])
+            fetched: dict[Any, list[Message]] = {tp: [] for tp in pending}
             deadline = time.monotonic() + max(1.0, self.timeout * 2)
-            while pending and scanned < budget and time.monotonic() < deadline:
-                polled = consumer.poll(timeout_ms=200, max_records=500)
-                for tp, records in polled.items():
-                    for record in records:
-                        if tp not in pending:
+            while pending and time.monotonic() < deadline:
+                # Decoding is lazy: asking for no more than a partition may still take keeps kafka-python
+                # from decoding records of a partition already served.
+                room = max(budget - len(records[tp]) - len(fetched[tp]) for tp in pending)
+                polled = consumer.poll(timeout_ms=200, max_records=max(1, min(500, room)))
+                for tp, batch in polled.items():
+                    if tp not in pending:
+                        continue
+                    got = fetched[tp]
+                    room = budget - len(records[tp]) - len(got)
+                    for record in batch:
+                        if record.offset >= ends[tp] or room <= 0:
                             break
-                        scanned += 1
-                        if record.offset >= ends[tp] - 1:
-                            pending.discard(tp)
-                        message = Message(
-                            topic=record.topic,
-                            partition=record.partition,
-                            offset=record.offset,
-                            timestamp_ms=record.timestamp,
-                            key=_decode(record.key),
-                            value=_decode(record.value) or "",
-                            size=(record.serialized_key_size or 0) + max(0, record.serialized_value_size or 0),
-                        )
-                        if _matches(message, request):
-                            found.append(message)
+                        got.append(_message(record))
+                        room -= 1
+                    if room <= 0 or (got and got[-1].offset >= ends[tp] - 1):
+                        pending.discard(tp)
                 for tp in list(pending):
                     if consumer.position(tp) >= ends[tp]:
                         pending.discard(tp)
-            consumer.assign([])
+                if pending and len(pending) < len(consumer.assignment()):
+                    # Drop the served partitions: their buffered records would otherwise be decoded by
+                    # the next polls (pausing them makes kafka-python sleep retry_backoff_ms a poll).
+                    positions = {tp: consumer.position(tp) for tp in pending}
+                    consumer.assign(sorted(pending, key=lambda tp: tp.partition))
+                    for tp, position in positions.items():
+                        consumer.seek(tp, position)
+            if fetched:
+                consumer.assign([])
+            for tp, got in fetched.items():
+                if got:
+                    # Read up to the last record seen (or the end if the partition was read to it).
+                    reached = ends[tp] if got[-1].offset >= ends[tp] - 1 else got[-1].offset + 1
+                    self._recent.store(tp, fetch_from[tp], reached, got)
+                records[tp] = records[tp] + got
+        found = [m for tp in tps for m in records[tp] if _matches(m, request)]
         found.sort(key=lambda m: (m.timestamp_ms, m.partition, m.offset))
         return found[-limit:] if request.seek == "latest" else found[:limit]
 
     @staticmethod
-    def _starts(consumer: Any, request: BrowseRequest, parts: Iterable[PartitionInfo], tps: list[Any], limit: int) -> dict[Any, int]:
+    def _starts(consumer: Any, request: BrowseRequest, parts: Iterable[PartitionInfo], tps: list[Any], share: int) -> dict[Any, int]:
         by_partition = {p.partition: p for p in parts}
         starts = {}
         if request.seek == "timestamp":
@@ -373,8 +496,7 @@ class KafkaSource:
             elif request.seek == "offset":
                 starts[tp] = min(max(request.offset or 0, p.low), p.high)
             else:
-                back = limit * SCAN_PER_MATCH if (request.key_filter or request.text_filter) else limit
-                starts[tp] = max(p.low, p.high - back)
+                starts[tp] = max(p.low, p.high - share)
         return starts
 
 
