@@ -293,13 +293,7 @@ class Archiver:
         base = buf.topic_base
         clock = self.clocks[base]
         clock.last_record_at = now
-        rows = buf.by_hour.get(hour_index)
-        if rows is None:
-            rows = buf.by_hour[hour_index] = FORMATS[base].new_rows()
-            hour = Hour(hour_index)
-            if hour in self.closed[base]:
-                self.stats.late += 1
-                log.warning("archiver.event.late", topic=topic, partition=partition, offset=first, date=hour.date, hour=hour.hour)
+        rows = self._hour_rows(buf, hour_index, first)
         rows.append_table(decoded.table, partition, offsets)
         buf.min_time_ms, buf.max_time_ms = low, high
         buf.records += count
@@ -322,17 +316,20 @@ class Archiver:
         self.clocks[buf.topic_base].last_record_at = now
         return buf
 
-    def _rows(self, buf: Buffer, time_ms: int, offset: int) -> Rows:
-        """The rows of the buffer's hour of `time_ms`, for one more valid event at `offset`."""
-        base = buf.topic_base
-        hour_index = time_ms // HOUR_MS
+    def _hour_rows(self, buf: Buffer, hour_index: int, offset: int) -> Rows:
+        """The buffer's rows of one hour, opened if new; an event for an hour already closed is logged as late."""
         rows = buf.by_hour.get(hour_index)
         if rows is None:
-            rows = buf.by_hour[hour_index] = FORMATS[base].new_rows()
+            rows = buf.by_hour[hour_index] = FORMATS[buf.topic_base].new_rows()
             hour = Hour(hour_index)
-            if hour in self.closed[base]:
+            if hour in self.closed[buf.topic_base]:
                 self.stats.late += 1
                 log.warning("archiver.event.late", topic=buf.topic, partition=buf.partition, offset=offset, date=hour.date, hour=hour.hour)
+        return rows
+
+    def _rows(self, buf: Buffer, time_ms: int, offset: int) -> Rows:
+        """The rows of the buffer's hour of `time_ms`, for one more valid event at `offset`."""
+        rows = self._hour_rows(buf, time_ms // HOUR_MS, offset)
         if buf.records == 0:
             buf.min_time_ms = buf.max_time_ms = time_ms
         elif time_ms < buf.min_time_ms:
@@ -340,7 +337,7 @@ class Archiver:
         elif time_ms > buf.max_time_ms:
             buf.max_time_ms = time_ms
         buf.records += 1
-        clock = self.clocks[base]
+        clock = self.clocks[buf.topic_base]
         if time_ms > clock.max_event_ms:
             clock.max_event_ms = time_ms
         return rows
