@@ -31,7 +31,7 @@ import pytest
 from batch.daily import aggregate_dates
 from batch.hdfs import Hdfs
 from batch.settings import batch_settings
-from batch.synthetic import Events, day_events, write_archive
+from batch.synthetic import Events, days_events, write_archive
 from batch.warehouse import read_view
 from processor.traffic import Record, send
 
@@ -110,12 +110,7 @@ def run_processor(stack: Any, prefix: str, events: Events, tmp: Path) -> tuple[d
 
 @pytest.fixture(scope="module")
 def both(stack: Any, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BothSides]:
-    events = Events()
-    for seed, day in enumerate(DAYS, start=21):
-        more = day_events(day, sessions=200, seed=seed)
-        events.clicks += more.clicks
-        events.purchases += more.purchases
-        events.inventory += more.inventory
+    events = days_events(DAYS, sessions=200, first_seed=21)
 
     tag = uuid.uuid4().hex[:10]
     prefix = f"test-batch-vs-processor-{tag}."

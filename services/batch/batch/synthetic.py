@@ -147,6 +147,17 @@ def day_events(date: str, sessions: int, seed: int = 1, products_per_category: i
     return out
 
 
+def days_events(dates: Sequence[str], sessions: int, first_seed: int = 1) -> Events:
+    """``day_events`` of each date (seeds ``first_seed``, ``first_seed + 1``, …), in one Events."""
+    events = Events()
+    for seed, date in enumerate(dates, start=first_seed):
+        more = day_events(date, sessions=sessions, seed=seed)
+        events.clicks += more.clicks
+        events.purchases += more.purchases
+        events.inventory += more.inventory
+    return events
+
+
 def _move(event_id: str, time_ms: int, product_id: str, category: str, delta: int, reason: str, level: int) -> InventoryMove:
     return InventoryMove(
         event_id=event_id, event_time_ms=time_ms, product_id=product_id, category=category, delta=delta, reason=reason, stock_level=level

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from batch.hdfs import Hdfs
 from batch.settings import BatchSettings
-from batch.synthetic import Events, day_events, write_archive
+from batch.synthetic import days_events, write_archive
 from batch_testlib import DAYS, Lake, settings_under
 
 
@@ -30,12 +30,7 @@ def lake(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]
     """Two closed days of synthetic traffic archived under a directory of this module's own."""
     base = f"/tmp/souk-tests/batch-{uuid.uuid4().hex[:10]}"
     settings = settings_under(base, tmp_path_factory.mktemp("reports"))
-    events = Events()
-    for seed, day in enumerate(DAYS, start=1):
-        more = day_events(day, sessions=300, seed=seed)
-        events.clicks += more.clicks
-        events.purchases += more.purchases
-        events.inventory += more.inventory
+    events = days_events(DAYS, sessions=300, first_seed=1)
     hdfs = Hdfs(settings)
     write_archive(hdfs, settings.archive_dir, events, DAYS, partitions=2)
     yield Lake(settings, events)
