@@ -126,11 +126,10 @@ class Processor:
         self.kpi_timer = kpis.register(self)
         views.register(self)
 
-        close = getattr(reader, "close", None)
-        if close is not None:
+        if reader is not None:
 
             async def close_reader(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-                await close()
+                await reader.close()
 
             self.app.on_before_shutdown.connect(close_reader)
 

@@ -49,6 +49,9 @@ class RangeReader(Protocol):
     async def read(self, topic: str, partition: int, start: int, end: int) -> list[Record]:
         """The records with ``start <= offset < end``, in offset order."""
 
+    async def close(self) -> None:
+        """Release the connections; called once when the app shuts down."""
+
 
 @dataclass(frozen=True)
 class Message:

@@ -39,6 +39,9 @@ class LogReader:
         self.reads.append((start, end))
         return [Record(offset, None, self.log[offset]) for offset in range(start, end)]
 
+    async def close(self) -> None:
+        pass
+
 
 def test_events_faust_skipped_are_read_back_once_and_a_late_copy_counts_nothing(tmp_path: Path) -> None:
     traffic = Traffic(seed=21, now_ms=int(time.time() * 1000))
