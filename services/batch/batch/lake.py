@@ -11,7 +11,7 @@ a redelivery) are dropped here, as the processor drops them by `event_id`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from batch.hdfs import Hdfs
 from batch.settings import BatchSettings
@@ -101,32 +101,42 @@ def _columns(df: DataFrame, columns: tuple[str, ...] | None) -> DataFrame:
 
 @dataclass
 class Day:
-    """The events of one or more dates, as the views need them."""
+    """The events of one or more dates, as the views need them, deduplicated by event_id.
+
+    The event frames read Parquet (only the columns a view selects); `orders`, `line_cube` and
+    `session_hours` are small cached aggregates that most views read instead of the events."""
 
     clicks: DataFrame
+    # one row per purchase: its fields without the `lines` array, plus `line_count` and `units` (Σ quantity)
     purchases: DataFrame
     inventory: DataFrame
-    lines: DataFrame  # one row per purchase line, with the order's fields and `amount`
-    cached: tuple[DataFrame, ...] = ()  # what to release when done
+    # one row per purchase line, with the order's fields, `amount` and two flags that count an order once per
+    # key without a distinct count: `new_category` (no earlier line of the order has its category) and
+    # `new_product` (no earlier line has its product and category). An order is one purchase event.
+    lines: DataFrame
+    # per (date, hour, city, payment_method): orders, units, revenue (decimal(28,2), exact)
+    orders: DataFrame
+    # per date: buying_sessions (distinct sessions with a purchase)
+    buyers: DataFrame
+    # per (date, hour, city, payment_method, product_id, category): category_orders and product_orders (orders
+    # with a line of it, by the lines' flags), units, revenue
+    line_cube: DataFrame
     # one row per (date, hour, session_id) with clicks: `clicks` (how many) and `pages` (bit i set: a click on
     # PAGES[i]); a session's pages and hours in ~1/8 of the rows, for the views that count distinct sessions
-    session_hours: DataFrame | None = None
+    session_hours: DataFrame
+    cached: tuple[DataFrame, ...] = ()  # what to release when done
 
     def dates(self) -> DataFrame:
-        """The dates that have any event (one `date` column); the clicks' from their smaller aggregate."""
-        clicked = self.sessions_by_hour().select("date")
-        return clicked.union(self.purchases.select("date")).union(self.inventory.select("date")).distinct()
-
-    def sessions_by_hour(self) -> DataFrame:
-        return self.session_hours if self.session_hours is not None else session_hours(self.clicks)
+        """The dates that have any event (one `date` column), from the aggregates and the inventory."""
+        days = self.session_hours.select("date").union(self.orders.select("date"))
+        return days.union(self.inventory.select("date")).distinct()
 
     def unpersist(self) -> None:
         for df in self.cached:
             df.unpersist()
 
 
-def session_hours(clicks: DataFrame) -> DataFrame:
-    """date, hour, session_id, clicks, pages (bit i: a click on PAGES[i]) — see Day.session_hours."""
+def _page_bits() -> Column:
     from pyspark.sql import functions as F
 
     from souk.contract import PAGES
@@ -134,21 +144,43 @@ def session_hours(clicks: DataFrame) -> DataFrame:
     bit = F.lit(0)
     for i, page in enumerate(PAGES):
         bit = F.when(F.col("page") == page, F.lit(1 << i)).otherwise(bit)
-    return clicks.groupBy("date", "hour", "session_id").agg(F.count("*").alias("clicks"), F.bit_or(bit).alias("pages"))
+    return bit
+
+
+def session_hours(clicks: DataFrame) -> DataFrame:
+    """Day.session_hours of clicks that may hold copies, counting each event_id once, with `copies` (rows beyond
+    the distinct event_ids: > 0 in a group that holds a copy). A copy is the same event archived twice, so
+    it is in its original's (date, hour, session_id) group: one shuffle finds copies and builds the aggregate."""
+    from pyspark.sql import functions as F
+
+    distinct = F.size(F.collect_set(F.xxhash64("event_id")))
+    return (
+        clicks.groupBy("date", "hour", "session_id")
+        .agg(F.count("*").alias("rows"), distinct.alias("clicks"), F.bit_or(_page_bits()).alias("pages"))
+        .select("date", "hour", "session_id", "clicks", "pages", (F.col("rows") - F.col("clicks")).alias("copies"))
+    )
+
+
+def flat_purchases(purchases: DataFrame) -> DataFrame:
+    """The purchases with `line_count` and `units` in place of the `lines` array (what caches small)."""
+    from pyspark.sql import functions as F
+
+    units = F.aggregate("lines", F.lit(0).cast("bigint"), lambda acc, line: acc + line["quantity"])
+    return purchases.select(
+        *[c for c in purchases.columns if c != "lines"], F.size("lines").cast("int").alias("line_count"), units.alias("units")
+    )
 
 
 def explode_lines(purchases: DataFrame) -> DataFrame:
+    """One row per line of `purchases` (see Day.lines)."""
     from pyspark.sql import functions as F
 
+    before = "slice(lines, 1, pos)"  # the order's earlier lines (pos is 0-based)
     return purchases.select(
-        "date",
-        "hour",
-        "order_id",
-        "session_id",
-        "city",
-        "payment_method",
-        F.explode("lines").alias("line"),
+        "event_id", "date", "hour", "order_id", "session_id", "city", "payment_method", "lines", F.posexplode("lines").alias("pos", "line")
     ).select(
+        "event_id",
+        "pos",
         "date",
         "hour",
         "order_id",
@@ -160,43 +192,73 @@ def explode_lines(purchases: DataFrame) -> DataFrame:
         F.col("line.quantity").alias("quantity"),
         F.col("line.unit_price").alias("unit_price"),
         (F.col("line.unit_price") * F.col("line.quantity")).cast(MONEY_TYPE).alias("amount"),
+        F.expr(f"not exists({before}, l -> l.category <=> line.category)").alias("new_category"),
+        F.expr(f"not exists({before}, l -> l.product_id <=> line.product_id and l.category <=> line.category)").alias("new_product"),
     )
 
 
 def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hdfs: Hdfs | None = None, max_suspects: int = 10_000) -> Day:
-    """The three topics on `dates`, with the columns the day views read, deduplicated.
+    """The three topics on `dates`, deduplicated, with the cached aggregates the day views read (see Day).
 
-    Purchases and inventory are cached (many views read them). The clicks, most of the events, are not
-    (building that cache cost more than it saved): they are read from Parquet, each time only the columns
-    needed: for the hash check below (`event_id`), for `session_hours` (a cached aggregate ~1/8 of their
-    size that the count, the hourly profile and the funnel read) and for the two affinity views.
+    The events are not cached (building a cache of them cost more than the scans it saved): a view reads
+    the Parquet columns it uses, and most read the small aggregates instead.
 
-    Duplicates: one Spark job per topic hashes every event_id (grouping by one long is Spark's fastest
-    aggregation); only the rows whose hash repeats are deduplicated exactly.
+    Duplicates: for purchases and inventory one job hashes every event_id (grouping by one long is Spark's
+    fastest aggregation) and only the rows whose hash repeats are deduplicated exactly. The clicks' check
+    rides on the session_hours aggregate, which counts distinct event_ids per session and hour.
     """
     from pyspark.sql import functions as F
 
     hdfs = hdfs or Hdfs(settings)
-    frames = {}
-    cached = []
-    for topic in TOPICS:
-        events = read_topic(spark, settings, topic, dates, hdfs, columns=VIEW_COLUMNS[topic], dedupe=False)
-        if topic != "clicks":
-            events = events.cache()
-            cached.append(events)
-        repeated = events.groupBy(_id_hash(topic).alias("id_hash")).count().where(F.col("count") > 1)
+    raw = {topic: read_topic(spark, settings, topic, dates, hdfs, columns=VIEW_COLUMNS[topic], dedupe=False) for topic in TOPICS}
+    cached: list[DataFrame] = []
+
+    def keep(df: DataFrame) -> DataFrame:
+        cached.append(df.cache())
+        return cached[-1]
+
+    def unique(topic: str, by: Column, suspects: list[Any]) -> DataFrame:
+        if not suspects:
+            return raw[topic]
+        # deduplicate over a cache: jobs over a union of two uncached Parquet scans (below) waited forever with
+        # pyspark 4.3.0 (adaptive execution, local[2]); more suspects than max_suspects: a plain dropDuplicates;
+        # isin() is null for every row when the list holds a null
+        exact = len(suspects) > max_suspects or None in suspects
+        return _without_repeats(keep(raw[topic]), by, suspects, ["event_id"], exact=exact)
+
+    name = spark.sparkContext.setJobDescription  # names the jobs in Spark's UI and event log
+    events = {}
+    for topic in ("purchases", "inventory"):
+        name(f"load: {topic} duplicate check")
+        repeated = raw[topic].groupBy(_id_hash(topic).alias("id_hash")).count().where(F.col("count") > 1)
         suspects = [row["id_hash"] for row in repeated.select("id_hash").limit(max_suspects + 1).collect()]
-        if suspects and topic == "clicks":
-            # deduplicate over a cache, as for the other topics: jobs over the union below of two uncached
-            # Parquet scans waited forever with pyspark 4.3.0 (adaptive execution, local[2])
-            events = events.cache()
-            cached.append(events)
-        # more suspects than that: a plain dropDuplicates
-        frames[topic] = _without_repeats(events, topic, suspects, exact=len(suspects) > max_suspects)
-    lines = explode_lines(frames["purchases"])
-    by_hour = session_hours(frames["clicks"]).cache()
-    cached.append(by_hour)
-    return Day(frames["clicks"], frames["purchases"], frames["inventory"], lines, tuple(cached), by_hour)
+        events[topic] = unique(topic, _id_hash(topic), suspects)
+    name("load: clicks session_hours and duplicate check")
+    checked = keep(session_hours(raw["clicks"]))
+    copied = checked.where(F.col("copies") > 0).select("session_id").distinct().limit(max_suspects + 1).collect()
+    clicks = unique("clicks", F.col("session_id"), [r["session_id"] for r in copied])
+
+    purchases, lines = flat_purchases(events["purchases"]), explode_lines(events["purchases"])
+    orders = keep(
+        purchases.groupBy("date", "hour", "city", "payment_method").agg(
+            F.count("*").alias("orders"), F.sum("units").alias("units"), F.sum("total").alias("revenue")
+        )
+    )
+    line_cube = keep(
+        lines.groupBy("date", "hour", "city", "payment_method", "product_id", "category").agg(
+            F.count_if("new_category").alias("category_orders"),
+            F.count_if("new_product").alias("product_orders"),
+            F.sum("quantity").alias("units"),
+            F.sum("amount").alias("revenue"),
+        )
+    )
+    buyers = keep(purchases.groupBy("date").agg(F.countDistinct("session_id").alias("buying_sessions")))
+    # built here, not by the views running side by side
+    for label, df in (("orders", orders), ("line_cube", line_cube), ("buyers", buyers)):
+        name(f"load: {label}")
+        df.count()
+    name(None)  # type: ignore[arg-type]
+    return Day(clicks, purchases, events["inventory"], lines, orders, buyers, line_cube, checked.drop("copies"), tuple(cached))
 
 
 def _id_hash(topic: str) -> Column:
@@ -206,12 +268,12 @@ def _id_hash(topic: str) -> Column:
     return F.xxhash64(F.lit(TOPICS.index(topic)), F.col("event_id"))
 
 
-def _without_repeats(events: DataFrame, topic: str, suspects: list[int], exact: bool = False) -> DataFrame:
-    """`events` of `topic` with one row per event_id, given the _id_hash values that occur more than once in it:
-    those rows are deduplicated exactly (the others are unique already), or all rows when `exact`."""
+def _without_repeats(df: DataFrame, by: Column, suspects: list[Any], key: list[str], exact: bool = False) -> DataFrame:
+    """`df` with one row per `key`, given the values of `by` of the rows that may repeat: those rows are
+    deduplicated exactly (the others are unique already), or all rows when `exact`."""
     if not suspects:
-        return events
+        return df
     if exact:
-        return events.dropDuplicates(["event_id"])
-    suspect = _id_hash(topic).isin(suspects)
-    return events.where(~suspect).unionByName(events.where(suspect).dropDuplicates(["event_id"]))
+        return df.dropDuplicates(key)
+    suspect = by.isin(suspects)
+    return df.where(~suspect).unionByName(df.where(suspect).dropDuplicates(key))

@@ -18,6 +18,7 @@ def build_session(settings: BatchSettings, app_name: str = "souk-batch") -> Spar
         SparkSession.builder.master(settings.spark_master)
         .appName(app_name)
         .config("spark.driver.memory", settings.driver_memory)
+        .config("spark.driver.extraJavaOptions", settings.driver_java_options)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")

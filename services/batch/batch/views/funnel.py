@@ -26,7 +26,7 @@ def funnel(day: Day) -> DataFrame:
 
     spark = day.clicks.sparkSession
     # a session's pages of the day: the OR of its hours' page bits (one row per date and session)
-    by_hour = day.sessions_by_hour()
+    by_hour = day.session_hours
     sessions = by_hour.where(F.col("session_id").isNotNull()).groupBy("date", "session_id").agg(F.bit_or("pages").alias("pages"))
     per_page = sessions.groupBy("date").agg(
         *[F.count(F.when(F.col("pages").bitwiseAND(F.lit(1 << i)) != 0, True)).alias(page) for i, page in enumerate(PAGES)]
@@ -34,10 +34,10 @@ def funnel(day: Day) -> DataFrame:
     pages = per_page.select(
         "date", F.explode(F.array(*[F.struct(F.lit(p).alias("step"), F.col(p).alias("sessions")) for p in PAGES])).alias("s")
     ).select("date", "s.step", "s.sessions")
-    bought = day.purchases.groupBy("date").agg(F.lit("purchase").alias("step"), F.countDistinct("session_id").alias("sessions"))
+    bought = day.buyers.select("date", F.lit("purchase").alias("step"), F.col("buying_sessions").alias("sessions"))
     reached = pages.unionByName(bought)
     steps = spark.createDataFrame([(i + 1, s) for i, s in enumerate(STEPS)], "step_index int, step string")
-    dates = by_hour.select("date").union(day.purchases.select("date")).distinct()
+    dates = by_hour.select("date").union(day.orders.select("date")).distinct()
     grid = dates.crossJoin(steps).join(reached, ["date", "step"], "left")
     grid = grid.select("date", "step_index", "step", F.coalesce("sessions", F.lit(0)).cast("bigint").alias("sessions"))
     order = Window.partitionBy("date").orderBy("step_index")

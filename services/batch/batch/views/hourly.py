@@ -20,11 +20,12 @@ def hourly_profile(day: Day) -> DataFrame:
 
     grid = day.dates().crossJoin(day.clicks.sparkSession.range(24).select(F.col("id").cast("int").alias("hour")))
     # one row per (date, hour, session): the sessions of an hour are its rows with a session_id
-    clicks = day.sessions_by_hour().groupBy("date", "hour").agg(F.sum("clicks").alias("clicks"), F.count("session_id").alias("sessions"))
-    orders = day.purchases.groupBy("date", "hour").agg(F.count("*").alias("orders"), F.sum("total").alias("revenue"))
-    units = day.lines.groupBy("date", "hour").agg(F.sum("quantity").alias("units"))
+    clicks = day.session_hours.groupBy("date", "hour").agg(F.sum("clicks").alias("clicks"), F.count("session_id").alias("sessions"))
+    orders = day.orders.groupBy("date", "hour").agg(
+        F.sum("orders").alias("orders"), F.sum("units").alias("units"), F.sum("revenue").alias("revenue")
+    )
     keys = ["date", "hour"]
-    profile = grid.join(clicks, keys, "left").join(orders, keys, "left").join(units, keys, "left")
+    profile = grid.join(clicks, keys, "left").join(orders, keys, "left")
     profile = profile.select(
         "date",
         "hour",

@@ -18,10 +18,10 @@ def top_products(day: Day, n: int) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    sold = day.lines.groupBy("date", "product_id", "category").agg(
-        F.countDistinct("order_id").alias("orders"),
-        F.sum("quantity").alias("units"),
-        F.sum("amount").cast(MONEY_TYPE).alias("revenue"),
+    sold = day.line_cube.groupBy("date", "product_id", "category").agg(
+        F.sum("product_orders").alias("orders"),
+        F.sum("units").alias("units"),
+        F.sum("revenue").cast(MONEY_TYPE).alias("revenue"),
     )
     best = Window.partitionBy("date").orderBy(F.col("units").desc(), F.col("revenue").desc(), F.col("product_id").asc())
     ranked = sold.withColumn("rank", F.row_number().over(best)).where(F.col("rank") <= n)
@@ -44,7 +44,7 @@ def high_ticket_orders(day: Day) -> DataFrame:
         "user_id",
         "city",
         "payment_method",
-        F.size("lines").cast("int").alias("lines"),
-        F.aggregate("lines", F.lit(0).cast("bigint"), lambda acc, line: acc + line["quantity"]).alias("units"),
+        F.col("line_count").alias("lines"),
+        "units",
         "total",
     )

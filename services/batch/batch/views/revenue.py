@@ -1,7 +1,8 @@
 """Revenue and orders by day, category, city and payment method, and the hour × city × category cube.
 
 Revenue is the sum of line amounts (quantity × unit_price), which per order equals its `total`;
-an order counts once in every category it has a line in. Money stays decimal(18,2) throughout.
+an order counts once in every category it has a line in (the lines' `new_category` flag, summed in Day.line_cube: an
+order is one purchase event, its order_id the contract's unique id). Money stays decimal(18,2) throughout.
 """
 
 from __future__ import annotations
@@ -25,23 +26,20 @@ def revenue_daily(day: Day) -> DataFrame:
     """date, orders, units, revenue, avg_basket, sessions_with_purchase."""
     from pyspark.sql import functions as F
 
-    units = day.lines.groupBy("date").agg(F.sum("quantity").alias("units"))
-    orders = day.purchases.groupBy("date").agg(
-        F.count("*").alias("orders"),
-        F.sum("total").cast(MONEY_TYPE).alias("revenue"),
-        F.countDistinct("session_id").alias("buying_sessions"),
+    orders = day.orders.groupBy("date").agg(
+        F.sum("orders").alias("orders"), F.sum("units").alias("units"), F.sum("revenue").cast(MONEY_TYPE).alias("revenue")
     )
-    return orders.join(units, "date", "left").select("date", "orders", "units", "revenue", _avg_basket(), "buying_sessions")
+    return orders.join(day.buyers, "date").select("date", "orders", "units", "revenue", _avg_basket(), "buying_sessions")
 
 
 def revenue_by_category(day: Day) -> DataFrame:
     """date, category, orders (with a line in the category), units, revenue."""
     from pyspark.sql import functions as F
 
-    return day.lines.groupBy("date", "category").agg(
-        F.countDistinct("order_id").alias("orders"),
-        F.sum("quantity").alias("units"),
-        F.sum("amount").cast(MONEY_TYPE).alias("revenue"),
+    return day.line_cube.groupBy("date", "category").agg(
+        F.sum("category_orders").alias("orders"),
+        F.sum("units").alias("units"),
+        F.sum("revenue").cast(MONEY_TYPE).alias("revenue"),
     )
 
 
@@ -50,20 +48,17 @@ def revenue_by_city(day: Day) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    orders = day.purchases.groupBy("date", "city").agg(F.count("*").alias("orders"), F.sum("total").cast(MONEY_TYPE).alias("revenue"))
-    units = day.lines.groupBy("date", "city").agg(F.sum("quantity").alias("units"))
-    by_category = day.lines.groupBy("date", "city", "category").agg(F.sum("amount").alias("category_revenue"))
+    orders = day.orders.groupBy("date", "city").agg(
+        F.sum("orders").alias("orders"), F.sum("units").alias("units"), F.sum("revenue").cast(MONEY_TYPE).alias("revenue")
+    )
+    by_category = day.line_cube.groupBy("date", "city", "category").agg(F.sum("revenue").alias("category_revenue"))
     best = Window.partitionBy("date", "city").orderBy(F.col("category_revenue").desc(), F.col("category").asc())
     top = (
         by_category.withColumn("rank", F.row_number().over(best))
         .where(F.col("rank") == 1)
         .select("date", "city", F.col("category").alias("top_category"))
     )
-    return (
-        orders.join(units, ["date", "city"], "left")
-        .join(top, ["date", "city"], "left")
-        .select("date", "city", "orders", "units", "revenue", _avg_basket(), "top_category")
-    )
+    return orders.join(top, ["date", "city"], "left").select("date", "city", "orders", "units", "revenue", _avg_basket(), "top_category")
 
 
 def revenue_by_payment(day: Day) -> DataFrame:
@@ -71,8 +66,8 @@ def revenue_by_payment(day: Day) -> DataFrame:
     from pyspark.sql import functions as F
 
     return (
-        day.purchases.groupBy("date", "payment_method")
-        .agg(F.count("*").alias("orders"), F.sum("total").cast(MONEY_TYPE).alias("revenue"))
+        day.orders.groupBy("date", "payment_method")
+        .agg(F.sum("orders").alias("orders"), F.sum("revenue").cast(MONEY_TYPE).alias("revenue"))
         .select("date", "payment_method", "orders", "revenue", _avg_basket())
     )
 
@@ -81,8 +76,8 @@ def revenue_cube(day: Day) -> DataFrame:
     """date, hour, city, category, payment_method, orders, units, revenue: the finest grain, exported as CSV."""
     from pyspark.sql import functions as F
 
-    return day.lines.groupBy("date", "hour", "city", "category", "payment_method").agg(
-        F.countDistinct("order_id").alias("orders"),
-        F.sum("quantity").alias("units"),
-        F.sum("amount").cast(MONEY_TYPE).alias("revenue"),
+    return day.line_cube.groupBy("date", "hour", "city", "category", "payment_method").agg(
+        F.sum("category_orders").alias("orders"),
+        F.sum("units").alias("units"),
+        F.sum("revenue").cast(MONEY_TYPE).alias("revenue"),
     )
