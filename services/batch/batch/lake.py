@@ -103,7 +103,7 @@ def _columns(df: DataFrame, columns: tuple[str, ...] | None) -> DataFrame:
 class Day:
     """The events of one or more dates, as the views need them, deduplicated by event_id.
 
-    The event frames read Parquet (only the columns a view selects); `orders`, `line_cube` and
+    The event frames read Parquet (only the columns a view selects); `orders`, `buyers`, `line_cube` and
     `session_hours` are small cached aggregates that most views read instead of the events."""
 
     clicks: DataFrame
@@ -162,7 +162,7 @@ def session_hours(clicks: DataFrame) -> DataFrame:
 
 
 def flat_purchases(purchases: DataFrame) -> DataFrame:
-    """The purchases with `line_count` and `units` in place of the `lines` array (what caches small)."""
+    """The purchases with `line_count` and `units` in place of the `lines` array."""
     from pyspark.sql import functions as F
 
     units = F.aggregate("lines", F.lit(0).cast("bigint"), lambda acc, line: acc + line["quantity"])
@@ -177,10 +177,8 @@ def explode_lines(purchases: DataFrame) -> DataFrame:
 
     before = "slice(lines, 1, pos)"  # the order's earlier lines (pos is 0-based)
     return purchases.select(
-        "event_id", "date", "hour", "order_id", "session_id", "city", "payment_method", "lines", F.posexplode("lines").alias("pos", "line")
+        "date", "hour", "order_id", "session_id", "city", "payment_method", "lines", F.posexplode("lines").alias("pos", "line")
     ).select(
-        "event_id",
-        "pos",
         "date",
         "hour",
         "order_id",
