@@ -29,7 +29,7 @@ def build_session(settings: BatchSettings, app_name: str = "souk-batch") -> Spar
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.parquet.compression.codec", "snappy")
         # Compiled query code is cached by its source; a daily run generates more than the default 100 classes,
-        # and each recompile is a new class the JVM must JIT again (10M-event bench: 107 s -> 91 s cold)
+        # and each recompile is a new class the JVM must JIT again (first 10M-event run in a fresh JVM ~107 s -> ~91 s)
         .config("spark.sql.codegen.cache.maxEntries", "2000")
         .getOrCreate()
     )
