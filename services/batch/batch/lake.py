@@ -10,6 +10,7 @@ a redelivery) are dropped here, as the processor drops them by `event_id`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -224,17 +225,36 @@ def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hd
         exact = len(suspects) > max_suspects or None in suspects
         return _without_repeats(keep(raw[topic]), by, suspects, ["event_id"], exact=exact)
 
-    name = spark.sparkContext.setJobDescription  # names the jobs in Spark's UI and event log
-    events = {}
-    for topic in ("purchases", "inventory"):
-        name(f"load: {topic} duplicate check")
+    def named(label: str, job: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            spark.sparkContext.setJobDescription(label)  # names the jobs in Spark's event log (per thread)
+            try:
+                return job()
+            finally:
+                spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]
+
+        return run
+
+    def repeated_ids(topic: str) -> list[Any]:
         repeated = raw[topic].groupBy(_id_hash(topic).alias("id_hash")).count().where(F.col("count") > 1)
-        suspects = [row["id_hash"] for row in repeated.select("id_hash").limit(max_suspects + 1).collect()]
-        events[topic] = unique(topic, _id_hash(topic), suspects)
-    name("load: clicks session_hours and duplicate check")
+        return [row["id_hash"] for row in repeated.select("id_hash").limit(max_suspects + 1).collect()]
+
     checked = keep(session_hours(raw["clicks"]))
-    copied = checked.where(F.col("copies") > 0).select("session_id").distinct().limit(max_suspects + 1).collect()
-    clicks = unique("clicks", F.col("session_id"), [r["session_id"] for r in copied])
+
+    def copied_sessions() -> list[Any]:
+        copied = checked.where(F.col("copies") > 0).select("session_id").distinct().limit(max_suspects + 1).collect()
+        return [r["session_id"] for r in copied]
+
+    # The checks are independent jobs of two tasks per scan; side by side they keep both cores busy
+    purchase_ids, inventory_ids, click_sessions = _side_by_side(
+        settings.view_jobs,
+        named("load: purchases duplicate check", lambda: repeated_ids("purchases")),
+        named("load: inventory duplicate check", lambda: repeated_ids("inventory")),
+        named("load: clicks session_hours and duplicate check", copied_sessions),
+    )
+    events = {"purchases": unique("purchases", _id_hash("purchases"), purchase_ids)}
+    events["inventory"] = unique("inventory", _id_hash("inventory"), inventory_ids)
+    clicks = unique("clicks", F.col("session_id"), click_sessions)
 
     purchases, lines = flat_purchases(events["purchases"]), explode_lines(events["purchases"])
     orders = keep(
@@ -252,11 +272,20 @@ def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hd
     )
     buyers = keep(purchases.groupBy("date").agg(F.countDistinct("session_id").alias("buying_sessions")))
     # built here, not by the views running side by side
-    for label, df in (("orders", orders), ("line_cube", line_cube), ("buyers", buyers)):
-        name(f"load: {label}")
-        df.count()
-    name(None)  # type: ignore[arg-type]
+    _side_by_side(
+        settings.view_jobs,
+        *[named(f"load: {label}", df.count) for label, df in (("orders", orders), ("line_cube", line_cube), ("buyers", buyers))],
+    )
     return Day(clicks, purchases, events["inventory"], lines, orders, buyers, line_cube, checked.drop("copies"), tuple(cached))
+
+
+def _side_by_side(workers: int, *jobs: Callable[[], Any]) -> list[Any]:
+    """The results of `jobs`, run from up to `workers` threads (Spark schedules their jobs concurrently)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="load") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [f.result() for f in futures]
 
 
 def _id_hash(topic: str) -> Column:

@@ -23,6 +23,9 @@ def build_session(settings: BatchSettings, app_name: str = "souk-batch") -> Spar
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+        # Scans split into as many tasks as a shuffle has: by default a day's topic is two splits, one per core,
+        # and the core whose split ends first idled (10M events, warm: ~5 % less time, measured)
+        .config("spark.sql.files.minPartitionNum", str(settings.shuffle_partitions))
         .config("spark.hadoop.fs.defaultFS", settings.fs_url)
         .config("spark.hadoop.dfs.client.use.datanode.hostname", "true")
         # A view's rerun replaces only the dates it recomputed.
