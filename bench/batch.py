@@ -139,6 +139,7 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=10, help="the larger dataset, as a multiple of --events (default 10)")
     parser.add_argument("--keep", action="store_true", help="keep the bench's HDFS directories")
     parser.add_argument("--event-log", metavar="DIR", help="write Spark's event log (stage timings) into local DIR")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold run (`souk daily` in a new process) at the larger size")
     args = parser.parse_args()
     if args.events < 1000 or args.scale < 2:
         parser.error("--events must be >= 1000 and --scale >= 2")
@@ -173,9 +174,9 @@ def main() -> int:
             counts = generate(spark, settings, events)
             write_s = time.monotonic() - t
             sys.stderr.write(f"{label}: daily job …\n")
-            t = time.monotonic()
+            t, cpu = time.monotonic(), _jvm_cpu_seconds()
             run = run_day(spark, settings, DAY)
-            seconds = time.monotonic() - t
+            seconds, cpu = time.monotonic() - t, _jvm_cpu_seconds() - cpu
             load = os.getloadavg()[0]
             assert run.events == counts, (run.events, counts)
             baseline = baseline or seconds
@@ -191,8 +192,11 @@ def main() -> int:
                 parts["export"] = export
             steps_by_label[label] = parts
             ratio = _d(seconds / baseline, 2)
-            rows.append((label, events, _d(write_s, 1), _d(seconds, 1), int(events / seconds), ratio, factor, _d(load, 1), steps))
+            rows.append(
+                (label, events, _d(write_s, 1), _d(seconds, 1), _d(cpu, 1), int(events / seconds), ratio, factor, _d(load, 1), steps)
+            )
             sys.stderr.write(f"{label}: {events:,} events, daily job {seconds:.1f} s (load {load:.1f}; {steps})\n")
+        cold = None if args.no_cold else _cold_daily(settings)
     finally:
         if not args.keep:
             hdfs.delete(root, recursive=True)
@@ -200,7 +204,7 @@ def main() -> int:
         f"Spark start-up (not counted): {startup:.1f} s; master {base.spark_master}, driver {base.driver_memory}"
         f" ({base.driver_java_options}), {base.view_jobs} views side by side\n"
     )
-    header = ("DATA", "EVENTS", "WRITE S", "DAILY S", "EVENTS/S", "TIME RATIO", "DATA RATIO", "LOAD 1M", "STEPS (S)")
+    header = ("DATA", "EVENTS", "WRITE S", "DAILY S", "SPARK CPU S", "EVENTS/S", "TIME RATIO", "DATA RATIO", "LOAD 1M", "STEPS (S)")
     sys.stdout.write(render(header, rows))
     small, large = steps_by_label.get("1x", {}), steps_by_label.get(f"{args.scale}x", {})
     step_rows = []
@@ -209,11 +213,53 @@ def main() -> int:
         step_rows.append((step, _d(one, 2), "-" if many is None else _d(many, 2), "-" if many is None or one <= 0 else _d(many / one, 2)))
     sys.stdout.write("\nPer step of the daily job (seconds):\n")
     sys.stdout.write(render(("STEP", "1x S", f"{args.scale}x S", "RATIO"), step_rows))
-    ratio = rows[-1][5]
+    ratio = rows[-1][6]
     verdict = "linear or better" if ratio <= args.scale else "worse than linear"
     sys.stdout.write(f"time ratio {ratio} for {args.scale}x the data (goal ≤ {args.scale}: {verdict}); LOAD 1M: load average")
-    sys.stdout.write(f" when the daily job ended, on {os.cpu_count()} CPUs\n")
+    sys.stdout.write(f" when the daily job ended, on {os.cpu_count()} CPUs; SPARK CPU S: CPU time of Spark's JVM during the job\n")
+    if cold is not None:
+        sys.stdout.write(
+            f"Cold: `souk daily --date {DAY}` over the {args.scale}x data in a new process (its Spark start-up and JIT"
+            f" warm-up included): {cold:.1f} s\n"
+        )
     return 0
+
+
+def _jvm_cpu_seconds() -> float:
+    """CPU time (user + system) of this process's Spark JVM (the java child PySpark launched), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        if int(fields[1]) == os.getpid() and "java" in stat[: stat.rindex(")")]:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _cold_daily(settings: Any) -> float:
+    """Seconds of `python -m batch daily` (what `souk daily` runs) over `settings`' lake, in a new process."""
+    import subprocess
+
+    env = dict(os.environ)
+    env.update(
+        BATCH_ARCHIVE_DIR=settings.archive_dir,
+        BATCH_WAREHOUSE_DIR=settings.warehouse_dir,
+        BATCH_REPORTS_DIR=settings.reports_dir,
+        BATCH_LOCAL_REPORTS_DIR=str(settings.local_reports_dir),
+        BATCH_SALES_DIR=f"{settings.archive_dir}/no-sales",  # the sales views are not part of the daily job timed here
+        BATCH_DRIVER_MEMORY=settings.driver_memory,
+        BATCH_RETRIES="1",
+    )
+    sys.stderr.write("cold: souk daily in a new process …\n")
+    t = time.monotonic()
+    subprocess.run([sys.executable, "-m", "batch", "daily", "--date", DAY], env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - t
 
 
 if __name__ == "__main__":
