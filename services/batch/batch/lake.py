@@ -10,11 +10,11 @@ a redelivery) are dropped here, as the processor drops them by `event_id`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from batch.hdfs import Hdfs
+from batch.jobs import named, side_by_side
 from batch.settings import BatchSettings
 
 if TYPE_CHECKING:
@@ -225,16 +225,6 @@ def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hd
         exact = len(suspects) > max_suspects or None in suspects
         return _without_repeats(keep(raw[topic]), by, suspects, ["event_id"], exact=exact)
 
-    def named(label: str, job: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            spark.sparkContext.setJobDescription(label)  # names the jobs in Spark's event log (per thread)
-            try:
-                return job()
-            finally:
-                spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]
-
-        return run
-
     def repeated_ids(topic: str) -> list[Any]:
         repeated = raw[topic].groupBy(_id_hash(topic).alias("id_hash")).count().where(F.col("count") > 1)
         return [row["id_hash"] for row in repeated.select("id_hash").limit(max_suspects + 1).collect()]
@@ -245,13 +235,13 @@ def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hd
         copied = checked.where(F.col("copies") > 0).select("session_id").distinct().limit(max_suspects + 1).collect()
         return [r["session_id"] for r in copied]
 
-    # The checks are independent jobs of two tasks per scan; side by side they keep both cores busy
-    purchase_ids, inventory_ids, click_sessions = _side_by_side(
-        settings.view_jobs,
-        named("load: purchases duplicate check", lambda: repeated_ids("purchases")),
-        named("load: inventory duplicate check", lambda: repeated_ids("inventory")),
-        named("load: clicks session_hours and duplicate check", copied_sessions),
-    )
+    # Independent jobs: side by side, one's tasks use the core another's last tasks leave idle
+    checks = [
+        named(spark, "load: purchases duplicate check", lambda: repeated_ids("purchases")),
+        named(spark, "load: inventory duplicate check", lambda: repeated_ids("inventory")),
+        named(spark, "load: clicks session_hours and duplicate check", copied_sessions),
+    ]
+    purchase_ids, inventory_ids, click_sessions = side_by_side(settings.view_jobs, checks, "load")
     events = {"purchases": unique("purchases", _id_hash("purchases"), purchase_ids)}
     events["inventory"] = unique("inventory", _id_hash("inventory"), inventory_ids)
     clicks = unique("clicks", F.col("session_id"), click_sessions)
@@ -272,20 +262,9 @@ def load_days(spark: SparkSession, settings: BatchSettings, dates: list[str], hd
     )
     buyers = keep(purchases.groupBy("date").agg(F.countDistinct("session_id").alias("buying_sessions")))
     # built here, not by the views running side by side
-    _side_by_side(
-        settings.view_jobs,
-        *[named(f"load: {label}", df.count) for label, df in (("orders", orders), ("line_cube", line_cube), ("buyers", buyers))],
-    )
+    aggregates = {"orders": orders, "line_cube": line_cube, "buyers": buyers}
+    side_by_side(settings.view_jobs, [named(spark, f"load: {label}", df.count) for label, df in aggregates.items()], "load")
     return Day(clicks, purchases, events["inventory"], lines, orders, buyers, line_cube, checked.drop("copies"), tuple(cached))
-
-
-def _side_by_side(workers: int, *jobs: Callable[[], Any]) -> list[Any]:
-    """The results of `jobs`, run from up to `workers` threads (Spark schedules their jobs concurrently)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="load") as pool:
-        futures = [pool.submit(job) for job in jobs]
-        return [f.result() for f in futures]
 
 
 def _id_hash(topic: str) -> Column:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from batch.hdfs import Hdfs
+from batch.jobs import side_by_side
 from batch.lake import Day
 from batch.settings import BatchSettings
 from batch.views import DAY_VIEWS, SALES_VIEWS, DayView
@@ -57,8 +58,8 @@ def write_day_views(
     Views run `settings.view_jobs` at a time, from threads of this process: a view is a handful of small
     Spark jobs whose time is mostly scheduling and HDFS round trips, which overlap; Spark runs their tasks
     on the same cores."""
+    import functools
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     hdfs = hdfs or Hdfs(settings)
 
@@ -69,8 +70,7 @@ def write_day_views(
             seconds[view.name] = time.monotonic() - started
         return rows
 
-    with ThreadPoolExecutor(settings.view_jobs, thread_name_prefix="view") as pool:
-        rows = list(pool.map(write, DAY_VIEWS))
+    rows = side_by_side(settings.view_jobs, [functools.partial(write, view) for view in DAY_VIEWS], "view")
     return {view.name: n for view, n in zip(DAY_VIEWS, rows, strict=True)}
 
 
