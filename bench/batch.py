@@ -226,20 +226,11 @@ def main() -> int:
 
 
 def _jvm_cpu_seconds() -> float:
-    """CPU time (user + system) of this process's Spark JVM (the java child PySpark launched), from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-        if int(fields[1]) == os.getpid() and "java" in stat[: stat.rindex(")")]:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    """CPU time (user + system) of this process's Spark JVM (the java child PySpark launched)."""
+    import psutil
+
+    jvms = [p for p in psutil.Process().children() if p.name() == "java"]
+    return sum(t.user + t.system for t in (p.cpu_times() for p in jvms))
 
 
 def _cold_daily(settings: Any) -> float:

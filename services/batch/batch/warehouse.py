@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from batch.hdfs import Hdfs
-from batch.jobs import side_by_side
+from batch.jobs import named, side_by_side
 from batch.lake import Day
 from batch.settings import BatchSettings
 from batch.views import DAY_VIEWS, SALES_VIEWS, DayView
@@ -34,8 +34,6 @@ def write_day_view(settings: BatchSettings, view: DayView, day: Day, dates: list
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
-    # names the view's jobs in Spark's UI and event log (a property of this thread)
-    day.session_hours.sparkSession.sparkContext.setJobDescription(f"view {view.name}")
     rows = Observation(f"rows_{view.name}")
     per_date = [F.sum(F.when(F.col("date") == date, 1).otherwise(0)).alias(date) for date in dates]
     out = view.build(day, settings.top_n).where(F.col("date").isin(dates)).repartition(1).sortWithinPartitions(*view.order)
@@ -70,7 +68,8 @@ def write_day_views(
             seconds[view.name] = time.monotonic() - started
         return rows
 
-    rows = side_by_side(settings.view_jobs, [functools.partial(write, view) for view in DAY_VIEWS], "view")
+    spark = day.session_hours.sparkSession
+    rows = side_by_side(settings.view_jobs, [named(spark, f"view {v.name}", functools.partial(write, v)) for v in DAY_VIEWS], "view")
     return {view.name: n for view, n in zip(DAY_VIEWS, rows, strict=True)}
 
 
